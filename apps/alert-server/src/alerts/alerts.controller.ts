@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import type { Response } from 'express';
+import { Alert, AlertPage, CreateAlertDto, HandleAlertDto, ListAlertsQuery } from '@app/contracts';
+import { IngestTimingInterceptor } from '../observability/ingest-timing.interceptor';
+import { AlertsService } from './alerts.service';
+
+@Controller('alerts')
+export class AlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  /** 201 for a new alert, 200 for a retry of one already stored (contract §3). */
+  @Post()
+  @UseInterceptors(IngestTimingInterceptor)
+  async create(@Body() dto: CreateAlertDto, @Res({ passthrough: true }) res: Response): Promise<Alert> {
+    const { alert, created } = await this.alerts.create(dto);
+    res.status(created ? 201 : 200).location(`/alerts/${alert.id}`);
+    return alert;
+  }
+
+  @Get()
+  list(@Query() query: ListAlertsQuery): Promise<AlertPage> {
+    return this.alerts.list(query);
+  }
+
+  @Get(':id')
+  findOne(@Param('id') id: string): Promise<Alert> {
+    return this.alerts.findOne(id);
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  acknowledge(@Param('id') id: string, @Body() dto: HandleAlertDto): Promise<Alert> {
+    return this.alerts.acknowledge(id, dto);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  resolve(@Param('id') id: string, @Body() dto: HandleAlertDto): Promise<Alert> {
+    return this.alerts.resolve(id, dto);
+  }
+}

@@ -1,0 +1,160 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  ALERT_ACKNOWLEDGED,
+  ALERT_CREATED,
+  ALERT_DUPLICATE,
+  ALERT_RESOLVED,
+  Alert,
+  AlertAcknowledgedEvent,
+  AlertCreatedEvent,
+  AlertDuplicateEvent,
+  AlertPage,
+  AlertResolvedEvent,
+  CreateAlertDto,
+  HandleAlertDto,
+  ListAlertsQuery,
+  defaultSeverity,
+  uuidv7,
+} from '@app/contracts';
+import { DevicesService } from '../devices/devices.service';
+import { AlertsTable } from '../store/schema';
+import { Store } from '../store/store';
+import { decodeCursor, encodeCursor } from './alert-cursor';
+import { contentDifferences, toAlert } from './alert.mapper';
+import { AlertsRepository } from './alerts.repository';
+
+export interface CreateAlertResult {
+  alert: Alert;
+  /** False for a retry answered from the store. */
+  created: boolean;
+}
+
+@Injectable()
+export class AlertsService {
+  constructor(
+    private readonly store: Store,
+    private readonly alerts: AlertsRepository,
+    private readonly devices: DevicesService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Stores a new alert durably, or answers a retry of one with what is stored. */
+  async create(dto: CreateAlertDto, receivedAt = new Date()): Promise<CreateAlertResult> {
+    const row = newAlertRow(dto, receivedAt);
+    const outcome = await this.store.write(async (trx) => {
+      const inserted = await this.alerts.insertIfAbsent(trx, row);
+      if (inserted) return { created: true as const, stored: inserted };
+      const stored = await this.alerts.findById(row.id, trx);
+      return { created: false as const, stored: stored! };
+    });
+
+    if (outcome.created) {
+      const alert = toAlert(outcome.stored);
+      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location });
+      this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert));
+      return { alert, created: true };
+    }
+    const differences = contentDifferences(outcome.stored, row);
+    if (differences.length > 0) {
+      const detail = `alert ${row.id} already exists with a different ${differences.join(', ')}: a new alert needs a new id`;
+      throw new ConflictException(detail);
+    }
+    const alert = toAlert(outcome.stored);
+    this.devices.recordActivity(alert.deviceId, receivedAt, {});
+    this.events.emit(ALERT_DUPLICATE, new AlertDuplicateEvent(alert));
+    return { alert, created: false };
+  }
+
+  async findOne(id: string): Promise<Alert> {
+    const row = await this.alerts.findById(normalizeId(id));
+    if (!row) throw alertNotFound(id);
+    return toAlert(row);
+  }
+
+  async list(query: ListAlertsQuery): Promise<AlertPage> {
+    const after = query.before ? decodeCursor(query.before) : null;
+    // One extra row tells whether another page exists without a count.
+    const rows = await this.alerts.list(query, after, query.limit + 1);
+    const items = rows.slice(0, query.limit).map(toAlert);
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > query.limit ? encodeCursor(last) : null;
+    return { items, nextCursor };
+  }
+
+  /** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
+  async acknowledge(id: string, dto: HandleAlertDto, at = new Date()): Promise<Alert> {
+    const outcome = await this.store.write(async (trx) => {
+      const row = await this.alerts.findById(normalizeId(id), trx);
+      if (!row) return { kind: 'missing' as const };
+      if (row.status === 'resolved') return { kind: 'resolved' as const };
+      if (row.status === 'acknowledged') return { kind: 'unchanged' as const, row };
+      const updated = await this.alerts.update(trx, row.id, {
+        status: 'acknowledged',
+        acknowledged_at: at.toISOString(),
+        acknowledged_by: dto.by,
+        acknowledgement_note: dto.note ?? null,
+      });
+      return { kind: 'changed' as const, row: updated };
+    });
+    if (outcome.kind === 'missing') throw alertNotFound(id);
+    if (outcome.kind === 'resolved') {
+      throw new ConflictException(`alert ${id} is already resolved: it can no longer be acknowledged`);
+    }
+    const alert = toAlert(outcome.row);
+    if (outcome.kind === 'changed') this.events.emit(ALERT_ACKNOWLEDGED, new AlertAcknowledgedEvent(alert));
+    return alert;
+  }
+
+  /** Resolving twice returns the alert as the first resolution left it. */
+  async resolve(id: string, dto: HandleAlertDto, at = new Date()): Promise<Alert> {
+    const outcome = await this.store.write(async (trx) => {
+      const row = await this.alerts.findById(normalizeId(id), trx);
+      if (!row) return { kind: 'missing' as const };
+      if (row.status === 'resolved') return { kind: 'unchanged' as const, row, wasOpen: false };
+      const updated = await this.alerts.update(trx, row.id, {
+        status: 'resolved',
+        resolved_at: at.toISOString(),
+        resolved_by: dto.by,
+        resolution_note: dto.note ?? null,
+      });
+      return { kind: 'changed' as const, row: updated, wasOpen: row.status === 'open' };
+    });
+    if (outcome.kind === 'missing') throw alertNotFound(id);
+    const alert = toAlert(outcome.row);
+    if (outcome.kind === 'changed')
+      this.events.emit(ALERT_RESOLVED, new AlertResolvedEvent(alert, outcome.wasOpen));
+    return alert;
+  }
+}
+
+function newAlertRow(dto: CreateAlertDto, receivedAt: Date): AlertsTable {
+  return {
+    id: dto.id ? normalizeId(dto.id) : uuidv7(receivedAt.getTime()),
+    device_id: dto.deviceId,
+    type: dto.type,
+    severity: dto.severity ?? defaultSeverity(dto.type),
+    location: dto.location ?? null,
+    message: dto.message ?? null,
+    button: dto.button ?? null,
+    triggered_at: dto.triggeredAt ? new Date(dto.triggeredAt).toISOString() : receivedAt.toISOString(),
+    triggered_at_from_device: dto.triggeredAt ? 1 : 0,
+    received_at: receivedAt.toISOString(),
+    status: 'open',
+    acknowledged_at: null,
+    acknowledged_by: null,
+    acknowledgement_note: null,
+    resolved_at: null,
+    resolved_by: null,
+    resolution_note: null,
+  };
+}
+
+/** UUIDs compare case-insensitively: one alert, however the device spells its id. */
+function normalizeId(id: string): string {
+  return id.toLowerCase();
+}
+
+function alertNotFound(id: string): NotFoundException {
+  return new NotFoundException(`alert ${id} not found`);
+}

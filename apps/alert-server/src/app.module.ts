@@ -1,0 +1,55 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { LoggerModule } from 'nestjs-pino';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsModule } from './alerts/alerts.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DevicesController } from './devices/devices.controller';
+import { DevicesModule } from './devices/devices.module';
+import { HealthModule } from './health/health.module';
+import { HttpErrorFilter } from './http/http-error.filter';
+import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { loggingOptions } from './observability/logging';
+import { MetricsStateBinding } from './observability/metrics-state.binding';
+import { ObservabilityModule } from './observability/observability.module';
+import { StoreModule } from './store/store.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggingOptions(config)),
+        EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
+        StoreModule,
+        ObservabilityModule,
+        DevicesModule,
+        AlertsModule,
+        HealthModule,
+      ],
+      providers: [
+        MetricsStateBinding,
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            // Values are checked as sent: "5" is not a number in a JSON body.
+            transformOptions: { enableImplicitConversion: false },
+            validationError: { target: false, value: false },
+          }),
+        },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController);
+  }
+}

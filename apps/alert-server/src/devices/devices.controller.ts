@@ -1,0 +1,20 @@
+import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
+import { Device, HeartbeatDto } from '@app/contracts';
+import { DeviceIdPipe } from './device-id.pipe';
+import { DevicesService } from './devices.service';
+
+@Controller('devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Put(':deviceId/heartbeat')
+  @HttpCode(204)
+  heartbeat(@Param('deviceId', DeviceIdPipe) deviceId: string, @Body() dto: HeartbeatDto): Promise<void> {
+    return this.devices.heartbeat(deviceId, dto);
+  }
+
+  @Get()
+  list(): Device[] {
+    return this.devices.list();
+  }
+}

@@ -1,0 +1,149 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  DEVICE_OFFLINE,
+  DEVICE_ONLINE,
+  DEVICE_SEEN,
+  Device,
+  DeviceOfflineEvent,
+  DeviceOnlineEvent,
+  DeviceSeenEvent,
+  HeartbeatDto,
+} from '@app/contracts';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DevicesTable } from '../store/schema';
+import { Store } from '../store/store';
+import { DevicesRepository } from './devices.repository';
+
+interface DeviceState {
+  row: DevicesTable;
+  online: boolean;
+  /** A write of this device is queued and will read the latest state when it runs. */
+  persistQueued: boolean;
+}
+
+/** What a device reports about itself; absent fields keep their last known value. */
+export type DeviceReport = Partial<
+  Pick<HeartbeatDto, 'location' | 'agentVersion' | 'spoolDepth' | 'uptimeSeconds'>
+>;
+
+/**
+ * The registry of devices and their liveness. Devices are few (one per office), so the
+ * registry lives in memory, written through to the store; a timer notices silence, so a
+ * device that stops is reported offline even when nothing else happens.
+ */
+@Injectable()
+export class DevicesService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DevicesService.name);
+  private readonly devices = new Map<string, DeviceState>();
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private readonly offlineAfterMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly store: Store,
+    private readonly repository: DevicesRepository,
+    private readonly events: EventEmitter2,
+  ) {
+    this.offlineAfterMs = config.deviceOfflineAfterSeconds * 1000;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const now = Date.now();
+    for (const row of await this.repository.findAll()) {
+      const online = now - Date.parse(row.last_seen_at) <= this.offlineAfterMs;
+      this.devices.set(row.id, { row, online, persistQueued: false });
+    }
+    // Check often enough that going offline is noticed within a small part of the window.
+    const period = Math.min(5000, Math.max(250, this.offlineAfterMs / 10));
+    this.livenessTimer = setInterval(() => this.checkLiveness(), period);
+    this.livenessTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.livenessTimer);
+  }
+
+  /** A heartbeat: answered once the device's state is committed. */
+  async heartbeat(deviceId: string, report: HeartbeatDto, at = new Date()): Promise<void> {
+    this.recordActivity(deviceId, at, report);
+    await this.persist(deviceId);
+  }
+
+  /**
+   * The device spoke (heartbeat or alert): refresh last-seen, bring it online. Called after
+   * an alert is committed; the device's own row follows in the next group commit.
+   */
+  recordActivity(deviceId: string, at: Date, report: DeviceReport): void {
+    const lastSeenAt = at.toISOString();
+    let state = this.devices.get(deviceId);
+    if (!state) {
+      state = {
+        row: {
+          id: deviceId,
+          location: null,
+          agent_version: null,
+          spool_depth: null,
+          uptime_seconds: null,
+          first_seen_at: lastSeenAt,
+          last_seen_at: lastSeenAt,
+        },
+        online: false,
+        persistQueued: false,
+      };
+      this.devices.set(deviceId, state);
+    }
+    const row = state.row;
+    if (lastSeenAt > row.last_seen_at) row.last_seen_at = lastSeenAt;
+    if (report.location !== undefined) row.location = report.location;
+    if (report.agentVersion !== undefined) row.agent_version = report.agentVersion;
+    if (report.spoolDepth !== undefined) row.spool_depth = report.spoolDepth;
+    if (report.uptimeSeconds !== undefined) row.uptime_seconds = report.uptimeSeconds;
+
+    if (!state.online) {
+      state.online = true;
+      this.events.emit(DEVICE_ONLINE, new DeviceOnlineEvent(toDevice(state)));
+    }
+    this.events.emit(DEVICE_SEEN, new DeviceSeenEvent(toDevice(state)));
+    this.persist(deviceId).catch((error: unknown) =>
+      this.logger.error(
+        { code: 'DEVICE_PERSIST_FAILED', deviceId, err: error },
+        'could not store device state',
+      ),
+    );
+  }
+
+  list(): Device[] {
+    return [...this.devices.values()].map(toDevice).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  checkLiveness(now = Date.now()): void {
+    for (const state of this.devices.values()) {
+      if (state.online && now - Date.parse(state.row.last_seen_at) > this.offlineAfterMs) {
+        state.online = false;
+        this.events.emit(DEVICE_OFFLINE, new DeviceOfflineEvent(toDevice(state)));
+      }
+    }
+  }
+
+  private persist(deviceId: string): Promise<void> {
+    const state = this.devices.get(deviceId)!;
+    if (state.persistQueued) return this.store.write(() => Promise.resolve());
+    state.persistQueued = true;
+    return this.store.write(async (trx) => {
+      state.persistQueued = false;
+      await this.repository.upsert(trx, { ...state.row });
+    });
+  }
+}
+
+function toDevice(state: DeviceState): Device {
+  return {
+    id: state.row.id,
+    location: state.row.location,
+    status: state.online ? 'online' : 'offline',
+    lastSeenAt: state.row.last_seen_at,
+    agentVersion: state.row.agent_version,
+    spoolDepth: state.row.spool_depth,
+  };
+}

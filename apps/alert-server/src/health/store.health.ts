@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Store } from '../store/store';
+
+@Injectable()
+export class StoreHealthIndicator {
+  constructor(
+    private readonly store: Store,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async isReady(): Promise<HealthIndicatorResult<'store'>> {
+    const check = this.health.check('store');
+    try {
+      await this.store.ping();
+      return check.up();
+    } catch (error) {
+      return check.down({ message: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ALERT_REJECTED, AlertRejectedEvent, RejectionReason } from '@app/contracts';
+import type { Request, Response } from 'express';
+import { StoreClosedError } from '../store/store';
+
+const REJECTION_BY_STATUS: Partial<Record<number, RejectionReason>> = {
+  400: 'validation',
+  401: 'unauthorized',
+  403: 'forbidden',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/**
+ * Every error leaves in the NestJS shape. A client fault keeps its 4xx; anything else is
+ * logged with a stable code and answered without leaking internals. Refused alerts are
+ * announced here, the one place every refusal passes through, whatever step refused them.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  constructor(private readonly events: EventEmitter2) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const { status, body } = this.toResponse(exception, req);
+
+    if (req.method === 'POST' && req.path === '/alerts') this.announceRejection(status, body, req);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown, req: Request): { status: number; body: Record<string, unknown> } {
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const body =
+        typeof response === 'string'
+          ? { statusCode: exception.getStatus(), error: exception.name, message: response }
+          : (response as Record<string, unknown>);
+      return { status: exception.getStatus(), body };
+    }
+    if (exception instanceof StoreClosedError) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        body: { statusCode: 503, error: 'Service Unavailable', message: exception.message },
+      };
+    }
+    this.logger.error(
+      { code: 'INTERNAL_ERROR', method: req.method, path: req.path, err: exception },
+      'request failed on a server fault',
+    );
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      body: {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'internal error (code INTERNAL_ERROR): see the server log',
+      },
+    };
+  }
+
+  private announceRejection(status: number, body: Record<string, unknown>, req: Request): void {
+    const reason = REJECTION_BY_STATUS[status];
+    if (!reason) return;
+    const message = body.message;
+    const detail = Array.isArray(message) ? message.join('; ') : String(message);
+    const fields = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<
+      string,
+      unknown
+    >;
+    const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 64) : null);
+    this.events.emit(
+      ALERT_REJECTED,
+      new AlertRejectedEvent(reason, status, detail, text(fields.deviceId), text(fields.id)),
+    );
+  }
+}

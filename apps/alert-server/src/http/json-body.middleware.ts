@@ -1,0 +1,60 @@
+import {
+  BadRequestException,
+  HttpException,
+  Injectable,
+  NestMiddleware,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { text } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { parseJsonObject } from './json-body';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const readText = text({ type: () => true, limit: MAX_BODY_BYTES, inflate: false, defaultCharset: 'utf-8' });
+
+/**
+ * The API speaks JSON objects only (contract §3). Errors are thrown as HTTP exceptions so
+ * the one exception filter answers them in the NestJS error shape like every other fault.
+ */
+@Injectable()
+export class JsonBodyMiddleware implements NestMiddleware {
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) {
+      req.body = {};
+      return next();
+    }
+    if (!req.is(['application/json', 'application/*+json'])) {
+      throw new UnsupportedMediaTypeException(
+        `Content-Type must be application/json, not ${req.headers['content-type'] ?? 'absent'}`,
+      );
+    }
+    const raw = await new Promise<string>((resolve, reject) => {
+      readText(req, res, (error?: unknown) =>
+        error ? reject(toHttpError(error)) : resolve(req.body as string),
+      );
+    });
+    const parsed = parseJsonObject(raw);
+    if (!parsed.ok) throw new BadRequestException(parsed.messages);
+    req.body = parsed.value;
+    next();
+  }
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+function toHttpError(error: unknown): HttpException {
+  const type = (error as { type?: string }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return new PayloadTooLargeException(`body must be at most ${MAX_BODY_BYTES} bytes (16 KiB)`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new UnsupportedMediaTypeException(`body must be UTF-8 JSON: ${(error as Error).message}`);
+    default:
+      return new BadRequestException(`body could not be read: ${(error as Error).message}`);
+  }
+}

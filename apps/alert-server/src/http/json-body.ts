@@ -1,0 +1,50 @@
+/** Deeper than any real body: a guard against stack exhaustion further down the pipeline. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Keys that could reach an object's prototype when copied onto a class instance. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type JsonBodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; messages: string[] };
+
+/** Parses a request body that must be one JSON object, refusing what later steps must never see. */
+export function parseJsonObject(text: string): JsonBodyResult {
+  if (text.trim() === '') return { ok: false, messages: ['body must be a JSON object, not empty'] };
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    return { ok: false, messages: [`body must not nest deeper than ${MAX_JSON_DEPTH} levels`] };
+  }
+  const forbidden = new Set<string>();
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, item: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) forbidden.add(key);
+      return item;
+    });
+  } catch (error) {
+    return { ok: false, messages: [`body is not valid JSON: ${(error as Error).message}`] };
+  }
+  if (forbidden.size > 0) {
+    return { ok: false, messages: [...forbidden].map((key) => `property ${key} should not exist`) };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, messages: ['body must be a JSON object'] };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** Deepest nesting of arrays and objects, ignoring brackets inside strings. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (char === 0x7d || char === 0x5d) depth--;
+  }
+  return deepest;
+}

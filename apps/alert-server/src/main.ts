@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/app-config';
+import { Logger } from '@nestjs/common';
+import { createServer } from './server';
+
+/** Exit status for a configuration error (sysexits EX_CONFIG), as the button agent uses. */
+const EXIT_CONFIG = 78;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`${problem}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+
+  const app = await createServer(config);
+  const logger = new Logger('Server');
+  if (config.auth === 'off') {
+    logger.warn(
+      { code: 'AUTH_OFF' },
+      'VIGIE_AUTH=off: devices and operators are not authenticated (lab bench only)',
+    );
+  }
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.log(
+    { event: 'server.ready', port, host: config.host, sqlitePath: config.sqlitePath },
+    'alert server ready',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ event: 'server.stopping', signal }, 'stopping: finishing requests, closing the store');
+    // app.close() stops accepting, lets in-flight requests finish, then closes the store.
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ code: 'SHUTDOWN_FAILED', err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), code: 'STARTUP_FAILED', msg: 'alert server failed to start', err: String((error as Error)?.stack ?? error) })}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { ALERT_SEVERITIES, ALERT_TYPES, REJECTION_REASONS } from '@app/contracts';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Current state read from the source of truth at scrape time (never drifts, survives restarts). */
+export interface MetricsStateSource {
+  openAlerts(): Promise<number>;
+  devices(): Array<{
+    id: string;
+    status: 'online' | 'offline';
+    lastSeenAt: string;
+    spoolDepth: number | null;
+  }>;
+}
+
+/**
+ * The metrics of contract §4, in a registry of this application's own (so several apps in
+ * one test process never collide), plus prom-client's process and Node.js defaults.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private stateSource: MetricsStateSource | null = null;
+
+  readonly alertsReceived = new Counter({
+    name: 'vigie_alerts_received_total',
+    help: 'New alerts stored, by type and severity.',
+    labelNames: ['type', 'severity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alertsDuplicate = new Counter({
+    name: 'vigie_alerts_duplicate_total',
+    help: 'Retries of an already stored alert, answered from the store.',
+    registers: [this.registry],
+  });
+
+  readonly alertsRejected = new Counter({
+    name: 'vigie_alerts_rejected_total',
+    help: 'Refused POST /alerts requests, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestDuration = new Histogram({
+    name: 'vigie_alert_ingest_duration_seconds',
+    help: 'Time to validate and durably store one alert.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly transit = new Histogram({
+    name: 'vigie_alert_transit_seconds',
+    help: 'receivedAt minus triggeredAt: network and spool delay of an alert.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21600, 86400],
+    registers: [this.registry],
+  });
+
+  readonly acknowledgeDuration = new Histogram({
+    name: 'vigie_alert_acknowledge_seconds',
+    help: 'From receivedAt to acknowledgement: the operators response time.',
+    labelNames: ['type'] as const,
+    buckets: [5, 10, 30, 60, 120, 300, 600, 1800, 3600, 14400],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Every label value exists from the start at 0, so rate() and alert rules see the first event.
+    for (const type of ALERT_TYPES) {
+      for (const severity of ALERT_SEVERITIES) this.alertsReceived.labels(type, severity);
+      this.acknowledgeDuration.zero({ type });
+    }
+    for (const reason of REJECTION_REASONS) this.alertsRejected.labels(reason);
+    this.registerStateGauges();
+  }
+
+  useStateSource(source: MetricsStateSource): void {
+    this.stateSource = source;
+  }
+
+  private registerStateGauges(): void {
+    const devices = () => this.stateSource?.devices() ?? [];
+    const openAlerts: Gauge = new Gauge({
+      name: 'vigie_alerts_open',
+      help: 'Alerts not yet acknowledged.',
+      registers: [this.registry],
+      collect: async () => {
+        if (this.stateSource) openAlerts.set(await this.stateSource.openAlerts());
+      },
+    });
+    const byStatus: Gauge<'status'> = new Gauge({
+      name: 'vigie_devices',
+      help: 'Known devices by liveness.',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect: () => {
+        for (const status of ['online', 'offline'] as const) {
+          byStatus.set({ status }, devices().filter((device) => device.status === status).length);
+        }
+      },
+    });
+    const lastSeen: Gauge<'device'> = new Gauge({
+      name: 'vigie_device_last_seen_timestamp_seconds',
+      help: 'Unix time of the last heartbeat or alert of each device.',
+      labelNames: ['device'] as const,
+      registers: [this.registry],
+      collect: () => {
+        lastSeen.reset();
+        for (const device of devices())
+          lastSeen.set({ device: device.id }, Date.parse(device.lastSeenAt) / 1000);
+      },
+    });
+    const spoolDepth: Gauge<'device'> = new Gauge({
+      name: 'vigie_device_spool_depth',
+      help: 'Alerts waiting in each device spool, as its last heartbeat reported.',
+      labelNames: ['device'] as const,
+      registers: [this.registry],
+      collect: () => {
+        spoolDepth.reset();
+        for (const device of devices()) {
+          if (device.spoolDepth !== null) spoolDepth.set({ device: device.id }, device.spoolDepth);
+        }
+      },
+    });
+  }
+}

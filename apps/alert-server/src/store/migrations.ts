@@ -1,0 +1,55 @@
+import { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * Versioned schema changes, applied in order at start-up. Never edit one that has shipped:
+ * add the next. Written with the schema builder so PostgreSQL can run them too.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_alerts_and_devices': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('location', 'text')
+        .addColumn('message', 'text')
+        .addColumn('button', 'text')
+        .addColumn('triggered_at', 'text', (c) => c.notNull())
+        .addColumn('triggered_at_from_device', 'integer', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('acknowledged_at', 'text')
+        .addColumn('acknowledged_by', 'text')
+        .addColumn('acknowledgement_note', 'text')
+        .addColumn('resolved_at', 'text')
+        .addColumn('resolved_by', 'text')
+        .addColumn('resolution_note', 'text')
+        .execute();
+      // Newest first, with the id breaking ties: the order and the cursor of GET /alerts.
+      await db.schema.createIndex('alerts_by_received').on('alerts').columns(['received_at', 'id']).execute();
+      for (const filter of ['status', 'type', 'device_id']) {
+        await db.schema
+          .createIndex(`alerts_by_${filter}_received`)
+          .on('alerts')
+          .columns([filter, 'received_at', 'id'])
+          .execute();
+      }
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('location', 'text')
+        .addColumn('agent_version', 'text')
+        .addColumn('spool_depth', 'integer')
+        .addColumn('uptime_seconds', 'real')
+        .addColumn('first_seen_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, Transaction, sql } from 'kysely';
+import { migrationProvider } from './migrations';
+import { Database } from './schema';
+
+export type WriteOperation<T> = (trx: Transaction<Database>) => Promise<T>;
+
+interface PendingWrite {
+  operation: WriteOperation<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Large enough to absorb a burst, small enough that one commit never holds the loop for long. */
+const MAX_WRITES_PER_COMMIT = 256;
+
+export class StoreClosedError extends Error {
+  readonly code = 'STORE_CLOSED';
+  constructor() {
+    super('the store is closed: the server is shutting down');
+  }
+}
+
+/**
+ * The durable store. Reads go straight to the query layer; writes go through `write()`,
+ * which groups every write queued while the previous commit ran into one transaction
+ * (group commit): each caller still resolves only after its own commit is on disk
+ * (WAL with synchronous=FULL), but N concurrent alerts cost one fsync, not N.
+ */
+export class Store {
+  readonly db: Kysely<Database>;
+  private readonly sqlite: BetterSqlite3.Database;
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(sqlitePath: string) {
+    const path = resolve(sqlitePath);
+    mkdirSync(dirname(path), { recursive: true });
+    this.sqlite = new BetterSqlite3(path);
+    this.sqlite.pragma('journal_mode = WAL');
+    this.sqlite.pragma('synchronous = FULL');
+    this.sqlite.pragma('busy_timeout = 5000');
+    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.sqlite }) });
+  }
+
+  /** Opens (creating the file and its folder if needed) and brings the schema up to date. */
+  static async open(sqlitePath: string): Promise<Store> {
+    const store = new Store(sqlitePath);
+    try {
+      const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+    } catch (error) {
+      await store.db.destroy();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Runs `operation` in the next group commit; resolves once that commit is durable. */
+  write<T>(operation: WriteOperation<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ operation, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** For readiness: the store answers a query. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreClosedError();
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** Commits what is queued, then closes; later writes are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing || this.pending.length > 0) {
+      await (this.flushing ?? this.flush());
+    }
+    await this.db.destroy();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: requests parsed in this turn of the loop join the batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_WRITES_PER_COMMIT);
+    this.flushing = this.commit(batch).finally(() => {
+      this.flushing = null;
+      if (this.pending.length > 0) this.scheduleFlush();
+    });
+    return this.flushing;
+  }
+
+  private async commit(batch: PendingWrite[]): Promise<void> {
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      const trx = await this.db.startTransaction().execute();
+      try {
+        for (const [index, write] of batch.entries()) {
+          // A savepoint per write: one failing write is undone alone and the others still commit.
+          const savepoint = await trx.savepoint(`w${index}`).execute();
+          try {
+            outcomes.push({ ok: true, value: await write.operation(savepoint) });
+            await savepoint.releaseSavepoint(`w${index}`).execute();
+          } catch (error) {
+            await savepoint.rollbackToSavepoint(`w${index}`).execute();
+            outcomes.push({ ok: false, error });
+          }
+        }
+        await trx.commit().execute();
+      } catch (error) {
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => undefined);
+        throw error;
+      }
+    } catch (commitError) {
+      for (const write of batch) write.reject(commitError);
+      return;
+    }
+    batch.forEach((write, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+}

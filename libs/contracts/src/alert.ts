@@ -1,0 +1,38 @@
+export const ALERT_TYPES = ['fire', 'intrusion', 'medical', 'panic', 'test'] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+export const ALERT_SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** A test press is routine; every real emergency is critical unless the device says otherwise. */
+export function defaultSeverity(type: AlertType): AlertSeverity {
+  return type === 'test' ? 'info' : 'critical';
+}
+
+/** The alert resource, as the HTTP API returns it (contract §3). */
+export interface Alert {
+  id: string;
+  deviceId: string;
+  type: AlertType;
+  severity: AlertSeverity;
+  location: string | null;
+  message: string | null;
+  button: string | null;
+  triggeredAt: string;
+  receivedAt: string;
+  status: AlertStatus;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgementNote: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+}
+
+export interface AlertPage {
+  items: Alert[];
+  nextCursor: string | null;
+}

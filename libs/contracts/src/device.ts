@@ -1,0 +1,14 @@
+/** 1–64 of `A-Z a-z 0-9 . _ -`: safe in a URL path, a log line and a metric label. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export type DeviceStatus = 'online' | 'offline';
+
+/** The device resource, as `GET /devices` returns it (contract §3). */
+export interface Device {
+  id: string;
+  location: string | null;
+  status: DeviceStatus;
+  lastSeenAt: string;
+  agentVersion: string | null;
+  spoolDepth: number | null;
+}

@@ -1,0 +1,32 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, AlertType } from '../alert';
+import { DEVICE_ID_PATTERN } from '../device';
+
+/** Query of `GET /alerts`: filters, page size and the cursor of the previous page. */
+export class ListAlertsQuery {
+  @IsOptional()
+  @IsIn(ALERT_STATUSES)
+  status?: AlertStatus;
+
+  @IsOptional()
+  @IsIn(ALERT_TYPES)
+  type?: AlertType;
+
+  @IsOptional()
+  @IsString()
+  @Matches(DEVICE_ID_PATTERN, { message: 'deviceId must be 1 to 64 of A-Z a-z 0-9 . _ -' })
+  deviceId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 500' })
+  @Max(500, { message: 'limit must be a whole number from 1 to 500' })
+  limit: number = 50;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  before?: string;
+}
