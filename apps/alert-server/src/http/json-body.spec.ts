@@ -1,0 +1,54 @@
+import { MAX_JSON_DEPTH, nestingDepth, parseJsonObject } from './json-body';
+
+describe('parseJsonObject', () => {
+  it('accepts one JSON object', () => {
+    expect(parseJsonObject('{"deviceId":"pi-1","type":"fire"}')).toEqual({
+      ok: true,
+      value: { deviceId: 'pi-1', type: 'fire' },
+    });
+  });
+
+  it.each([
+    ['', 'body must be a JSON object, not empty'],
+    ['[1,2]', 'body must be a JSON object'],
+    ['"text"', 'body must be a JSON object'],
+    ['null', 'body must be a JSON object'],
+    ['42', 'body must be a JSON object'],
+  ])('refuses %j as not an object', (text, message) => {
+    expect(parseJsonObject(text)).toEqual({ ok: false, messages: [message] });
+  });
+
+  it('refuses malformed JSON with the parser reason', () => {
+    const result = parseJsonObject('{"deviceId": ');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.messages[0]).toMatch(/^body is not valid JSON: /);
+  });
+
+  it('refuses prototype keys at any depth, by name', () => {
+    expect(parseJsonObject('{"a":{"b":{"__proto__":{"polluted":true}}}}')).toEqual({
+      ok: false,
+      messages: ['property __proto__ should not exist'],
+    });
+    expect(parseJsonObject('{"constructor":{"prototype":{}}}')).toEqual({
+      ok: false,
+      messages: ['property prototype should not exist', 'property constructor should not exist'],
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses nesting deeper than the limit before parsing', () => {
+    const deep = `{"a":${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`;
+    expect(parseJsonObject(deep)).toEqual({
+      ok: false,
+      messages: [`body must not nest deeper than ${MAX_JSON_DEPTH} levels`],
+    });
+  });
+});
+
+describe('nestingDepth', () => {
+  it('ignores brackets inside strings, escaped quotes included', () => {
+    expect(nestingDepth('{"a":"[[[{{{\\"[["}')).toBe(1);
+    expect(nestingDepth('{"a":[{"b":[]}]}')).toBe(4);
+    expect(nestingDepth('"plain"')).toBe(0);
+  });
+});
