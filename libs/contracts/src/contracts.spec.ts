@@ -41,6 +41,7 @@ describe('CreateAlertDto', () => {
     '2026-11-24T11:15:02.118+01:00',
     '2026-11-24T10:15+0000',
     '1970-01-01T00:00:00Z',
+    '0001-01-01T00:00:00Z',
   ])('accepts the zoned timestamp %s', (triggeredAt) => {
     expect(faults({ deviceId: 'pi', type: 'test', triggeredAt })).toEqual([]);
   });
@@ -50,7 +51,6 @@ describe('CreateAlertDto', () => {
     '2026-02-30T10:00:00Z',
     '2026-11-24T24:00:00Z',
     '2026-11-24 10:15:02Z',
-    '0000-01-01T00:00:00Z',
     'yesterday',
   ])('refuses the timestamp %s', (triggeredAt) => {
     expect(faults({ deviceId: 'pi', type: 'test', triggeredAt })).toEqual([

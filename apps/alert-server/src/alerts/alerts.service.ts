@@ -44,14 +44,17 @@ export class AlertsService {
     const row = newAlertRow(dto, receivedAt);
     const outcome = await this.store.write(async (trx) => {
       const inserted = await this.alerts.insertIfAbsent(trx, row);
-      if (inserted) return { created: true as const, stored: inserted };
+      if (inserted) {
+        await this.devices.recordSeenWithAlert(trx, inserted.device_id, receivedAt, inserted.location);
+        return { created: true as const, stored: inserted };
+      }
       const stored = await this.alerts.findById(row.id, trx);
       return { created: false as const, stored: stored! };
     });
 
     if (outcome.created) {
       const alert = toAlert(outcome.stored);
-      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location });
+      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location }, false);
       this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert));
       return { alert, created: true };
     }

@@ -26,4 +26,37 @@ export class DevicesRepository {
       )
       .execute();
   }
+
+  /**
+   * Records that a device spoke, in the caller's transaction: a device first known from an
+   * alert is stored with that alert, so a crash right after the answer cannot forget it.
+   */
+  async recordSeen(
+    trx: Transaction<Database>,
+    id: string,
+    at: string,
+    location: string | null,
+  ): Promise<void> {
+    await trx
+      .insertInto('devices')
+      .values({
+        id,
+        location,
+        agent_version: null,
+        spool_depth: null,
+        uptime_seconds: null,
+        first_seen_at: at,
+        last_seen_at: at,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .column('id')
+          .doUpdateSet((eb) => ({
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+            location: eb.fn.coalesce('excluded.location', 'devices.location'),
+          }))
+          .where('devices.last_seen_at', '<', at),
+      )
+      .execute();
+  }
 }

@@ -11,7 +11,8 @@ import {
   HeartbeatDto,
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DevicesTable } from '../store/schema';
+import { Transaction } from 'kysely';
+import { Database, DevicesTable } from '../store/schema';
 import { Store } from '../store/store';
 import { DevicesRepository } from './devices.repository';
 
@@ -66,15 +67,25 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
 
   /** A heartbeat: answered once the device's state is committed. */
   async heartbeat(deviceId: string, report: HeartbeatDto, at = new Date()): Promise<void> {
-    this.recordActivity(deviceId, at, report);
+    this.recordActivity(deviceId, at, report, false);
     await this.persist(deviceId);
   }
 
+  /** Stores, inside an alert's transaction, that its device spoke (see the repository). */
+  recordSeenWithAlert(
+    trx: Transaction<Database>,
+    deviceId: string,
+    at: Date,
+    location: string | null,
+  ): Promise<void> {
+    return this.repository.recordSeen(trx, deviceId, at.toISOString(), location);
+  }
+
   /**
-   * The device spoke (heartbeat or alert): refresh last-seen, bring it online. Called after
-   * an alert is committed; the device's own row follows in the next group commit.
+   * The device spoke (heartbeat or alert): refresh last-seen, bring it online. `persist`
+   * false when the caller's own transaction already stored it (an alert).
    */
-  recordActivity(deviceId: string, at: Date, report: DeviceReport): void {
+  recordActivity(deviceId: string, at: Date, report: DeviceReport, persist = true): void {
     const lastSeenAt = at.toISOString();
     let state = this.devices.get(deviceId);
     if (!state) {
@@ -105,6 +116,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
       this.events.emit(DEVICE_ONLINE, new DeviceOnlineEvent(toDevice(state)));
     }
     this.events.emit(DEVICE_SEEN, new DeviceSeenEvent(toDevice(state)));
+    if (!persist) return;
     this.persist(deviceId).catch((error: unknown) =>
       this.logger.error(
         { code: 'DEVICE_PERSIST_FAILED', deviceId, err: error },

@@ -31,7 +31,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const { status, body } = this.toResponse(exception, req);
 
-    if (req.method === 'POST' && req.path === '/alerts') this.announceRejection(status, body, req);
+    if (req.method === 'POST' && isAlertIngestion(req.path)) this.announceRejection(status, body, req);
     if (res.headersSent) {
       res.end();
       return;
@@ -83,4 +83,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       new AlertRejectedEvent(reason, status, detail, text(fields.deviceId), text(fields.id)),
     );
   }
+}
+
+/** Express routes `/alerts/` and `/Alerts` to the same handler: count their refusals too. */
+function isAlertIngestion(path: string): boolean {
+  return path.replace(/\/+$/, '').toLowerCase() === '/alerts';
 }

@@ -68,10 +68,10 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
     // Every label value exists from the start at 0, so rate() and alert rules see the first event.
     for (const type of ALERT_TYPES) {
-      for (const severity of ALERT_SEVERITIES) this.alertsReceived.labels(type, severity);
+      for (const severity of ALERT_SEVERITIES) this.alertsReceived.inc({ type, severity }, 0);
       this.acknowledgeDuration.zero({ type });
     }
-    for (const reason of REJECTION_REASONS) this.alertsRejected.labels(reason);
+    for (const reason of REJECTION_REASONS) this.alertsRejected.inc({ reason }, 0);
     this.registerStateGauges();
   }
 

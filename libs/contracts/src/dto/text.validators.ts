@@ -45,6 +45,7 @@ function isRealInstant(value: string): boolean {
   if (!Number.isFinite(ms)) return false;
   // Date.parse rolls 2026-02-31 over to March: compare the calendar date as written.
   const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  const probe = new Date(Date.UTC(year, month - 1, day));
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years 0-99 as written
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }

@@ -1,0 +1,57 @@
+import request from 'supertest';
+import { Store } from '../src/store/store';
+import { stopAndRemove } from './support/lifecycle';
+import { startTestServer, TestServer } from './support/test-server';
+import { expectStatus } from './support/vigie-api';
+
+/** What a supervisor and a load balancer ask (contract §3, Operations). */
+describe('health', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => stopAndRemove(server));
+
+  it('GET /health/live answers 200 while the process runs', async () => {
+    const res = await request(server.url).get('/health/live');
+
+    expectStatus(res, 200);
+    expect(res.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('GET /health/ready answers 200 with the store up', async () => {
+    const res = await request(server.url).get('/health/ready');
+
+    expectStatus(res, 200);
+    expect(res.body).toMatchObject({ status: 'ok', details: { store: { status: 'up' } } });
+  });
+
+  it('answers an unknown path with a JSON 404, not a 5xx', async () => {
+    const res = await request(server.url).get('/health/nope');
+
+    expectStatus(res, 404);
+    expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  describe('when the store stops answering', () => {
+    let broken: TestServer;
+
+    beforeAll(async () => {
+      broken = await startTestServer();
+      // The closest in-process stand-in for a store that no longer answers.
+      await broken.app.get(Store).close();
+    });
+
+    afterAll(() => stopAndRemove(broken));
+
+    it('GET /health/ready answers 503 naming the store; /health/live still 200', async () => {
+      const ready = await request(broken.url).get('/health/ready');
+      expectStatus(ready, 503);
+      expect(ready.body).toMatchObject({ status: 'error', error: { store: { status: 'down' } } });
+
+      expectStatus(await request(broken.url).get('/health/live'), 200);
+    });
+  });
+});

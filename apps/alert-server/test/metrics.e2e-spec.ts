@@ -1,0 +1,229 @@
+// Loaded first: the contract's DTO decorators, imported below for its constants, need it.
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { ALERT_SEVERITIES, ALERT_TYPES, REJECTION_REASONS } from '@app/contracts';
+import { eventually } from './support/eventually';
+import { Sample, family, sampleValue } from './support/prometheus-text';
+import { stopAndRemove } from './support/lifecycle';
+import { startTestServer, TestServer } from './support/test-server';
+import {
+  alertBody,
+  expectStatus,
+  handleAlert,
+  heartbeat,
+  listDevices,
+  postAlert,
+  postRaw,
+  rawRequest,
+  scrapeMetrics,
+} from './support/vigie-api';
+
+/** `vigie_alerts_received_total` as `family()` keys it, all at 0 except `nonZero`. */
+function receivedFamily(nonZero: Record<string, number>): Record<string, number> {
+  const expected: Record<string, number> = {};
+  for (const type of ALERT_TYPES) {
+    for (const severity of ALERT_SEVERITIES) expected[`severity=${severity},type=${type}`] = 0;
+  }
+  return { ...expected, ...nonZero };
+}
+
+function rejectedFamily(nonZero: Record<string, number>): Record<string, number> {
+  const expected: Record<string, number> = {};
+  for (const reason of REJECTION_REASONS) expected[`reason=${reason}`] = 0;
+  return { ...expected, ...nonZero };
+}
+
+function acknowledgeCounts(nonZero: Record<string, number>): Record<string, number> {
+  const expected: Record<string, number> = {};
+  for (const type of ALERT_TYPES) expected[`type=${type}`] = 0;
+  return { ...expected, ...nonZero };
+}
+
+/**
+ * A family's values with every series of `zeroSeries` present, counting an absent one as 0:
+ * for exact counts independent of whether zero-valued series are exported (checked apart).
+ */
+function withZeros(
+  values: Record<string, number>,
+  zeroSeries: Record<string, number>,
+): Record<string, number> {
+  return { ...zeroSeries, ...values };
+}
+
+/** Metric listeners run right after the response: poll until the scrape shows the expected state. */
+function settled(url: string, check: (samples: Sample[]) => void | Promise<void>): Promise<void> {
+  return eventually(async () => check(await scrapeMetrics(url)));
+}
+
+describe('GET /metrics', () => {
+  let server: TestServer;
+  let url: string;
+
+  beforeEach(async () => {
+    server = await startTestServer();
+    url = server.url;
+  });
+
+  afterEach(() => stopAndRemove(server));
+
+  it('serves the Prometheus text format, all state at 0 on a fresh store', async () => {
+    const res = await request(url).get('/metrics');
+
+    expectStatus(res, 200);
+    // Parameter order is free (Express puts charset first); the version is what Prometheus reads.
+    expect(res.headers['content-type']).toMatch(/^text\/plain;/);
+    expect(res.headers['content-type']).toContain('version=0.0.4');
+    expect(res.text).toContain('# TYPE vigie_alerts_received_total counter');
+    expect(res.text).toContain('# TYPE vigie_alert_ingest_duration_seconds histogram');
+    expect(res.text).toContain('# TYPE vigie_alerts_open gauge');
+    const samples = await scrapeMetrics(url);
+    expect(family(samples, 'vigie_alert_acknowledge_seconds_count')).toEqual(acknowledgeCounts({}));
+    expect(sampleValue(samples, 'vigie_alerts_duplicate_total')).toBe(0);
+    expect(sampleValue(samples, 'vigie_alerts_open')).toBe(0);
+    expect(family(samples, 'vigie_devices')).toEqual({ 'status=online': 0, 'status=offline': 0 });
+  });
+
+  /**
+   * metrics.service.ts means every label value to exist at 0 from the start ("so rate() and
+   * alert rules see the first event"): without it, increase() misses the first fire alert.
+   */
+  it('exports every type/severity and every rejection reason at 0 before the first event', async () => {
+    const samples = await scrapeMetrics(url);
+
+    expect({
+      received: family(samples, 'vigie_alerts_received_total'),
+      rejected: family(samples, 'vigie_alerts_rejected_total'),
+    }).toEqual({ received: receivedFamily({}), rejected: rejectedFamily({}) });
+  });
+
+  it('counts a known sequence of requests exactly', async () => {
+    // Devices: two report their spool; a third is known only from its alert.
+    expectStatus(await heartbeat(url, 'pi-a', { spoolDepth: 4, agentVersion: '1.0.0' }), 204);
+    expectStatus(await heartbeat(url, 'pi-b', { spoolDepth: 0 }), 204);
+
+    // 3 fire alerts (one spooled for an hour) and 1 test alert: 4 new alerts.
+    const fire1 = alertBody({ deviceId: 'pi-a', type: 'fire' });
+    const fire2 = alertBody({ deviceId: 'pi-a', type: 'fire' });
+    const anHourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const fire3 = alertBody({ deviceId: 'pi-b', type: 'fire', message: 'first', triggeredAt: anHourAgo });
+    const test1 = alertBody({ deviceId: 'pi-c', type: 'test' });
+    for (const body of [fire1, fire2, fire3, test1]) expectStatus(await postAlert(url, body), 201);
+
+    // 2 retries, 1 conflict.
+    expectStatus(await postAlert(url, fire1), 200);
+    expectStatus(await postAlert(url, fire2), 200);
+    expectStatus(await postAlert(url, { ...fire3, message: 'second' }), 409);
+
+    // 2 validation errors (one from the DTO, one from the JSON parser), 1 too large, 1 not JSON.
+    expectStatus(await postAlert(url, { id: randomUUID(), deviceId: 'pi-a' }), 400);
+    expectStatus(await postRaw(url, '/alerts', '{"deviceId":'), 400);
+    expectStatus(await postRaw(url, '/alerts', `{"message":"${'x'.repeat(17 * 1024)}"}`), 413);
+    expectStatus(await rawRequest(url, 'POST', '/alerts', '{}', { 'Content-Type': 'text/plain' }), 415);
+
+    // Refusals outside POST /alerts are not refused alerts.
+    expectStatus(await heartbeat(url, 'pi-a', { spoolDepth: -1 }), 400);
+    expectStatus(await handleAlert(url, randomUUID(), 'acknowledge', { by: 'Marie' }), 404);
+    expectStatus(await handleAlert(url, fire1.id as string, 'acknowledge', {}), 400);
+
+    // 1 acknowledgement (and a repeat of it, which changes nothing).
+    expectStatus(await handleAlert(url, fire1.id as string, 'acknowledge', { by: 'Marie' }), 200);
+    expectStatus(await handleAlert(url, fire1.id as string, 'acknowledge', { by: 'Paul' }), 200);
+
+    const devices = await listDevices(url);
+    await settled(url, (samples) => {
+      expect(withZeros(family(samples, 'vigie_alerts_received_total'), receivedFamily({}))).toEqual(
+        receivedFamily({ 'severity=critical,type=fire': 3, 'severity=info,type=test': 1 }),
+      );
+      expect(sampleValue(samples, 'vigie_alerts_duplicate_total')).toBe(2);
+      expect(withZeros(family(samples, 'vigie_alerts_rejected_total'), rejectedFamily({}))).toEqual(
+        rejectedFamily({
+          'reason=validation': 2,
+          'reason=conflict': 1,
+          'reason=too_large': 1,
+          'reason=unsupported_media_type': 1,
+        }),
+      );
+      // Every accepted post (4 new, 2 retries) goes through validate-and-commit; refusals are not timed.
+      expect(sampleValue(samples, 'vigie_alert_ingest_duration_seconds_count')).toBe(6);
+      // Transit is observed once per new alert: three at once, the spooled one after an hour.
+      expect(sampleValue(samples, 'vigie_alert_transit_seconds_count')).toBe(4);
+      expect(sampleValue(samples, 'vigie_alert_transit_seconds_bucket', { le: '900' })).toBe(3);
+      expect(sampleValue(samples, 'vigie_alert_transit_seconds_bucket', { le: '21600' })).toBe(4);
+      expect(sampleValue(samples, 'vigie_alert_transit_seconds_sum')).toBeGreaterThanOrEqual(3600);
+      // 4 new alerts, 1 acknowledged.
+      expect(sampleValue(samples, 'vigie_alerts_open')).toBe(3);
+      expect(family(samples, 'vigie_alert_acknowledge_seconds_count')).toEqual(
+        acknowledgeCounts({ 'type=fire': 1 }),
+      );
+      expect(family(samples, 'vigie_devices')).toEqual({ 'status=online': 3, 'status=offline': 0 });
+      expect(family(samples, 'vigie_device_last_seen_timestamp_seconds')).toEqual(
+        Object.fromEntries(
+          devices.map((device) => [`device=${device.id}`, Date.parse(device.lastSeenAt) / 1000]),
+        ),
+      );
+      // pi-c never reported a spool: no series rather than an invented 0.
+      expect(family(samples, 'vigie_device_spool_depth')).toEqual({ 'device=pi-a': 4, 'device=pi-b': 0 });
+      expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    });
+    expect(devices.map((device) => device.id).sort()).toEqual(['pi-a', 'pi-b', 'pi-c']);
+  });
+
+  /**
+   * Express routes ignore a trailing slash and letter case, so `/alerts/` and `/Alerts` reach
+   * the same ingestion (a 201 there is counted as received): their refusals must count too.
+   */
+  it('counts refusals of POST /alerts/ and /Alerts, which the route serves like /alerts', async () => {
+    expectStatus(await postAlert(url, alertBody()), 201);
+    expectStatus(await postRaw(url, '/alerts/', JSON.stringify(alertBody())), 201);
+    expectStatus(await postRaw(url, '/alerts/', '{"deviceId":"pi-a"}'), 400);
+    expectStatus(await postRaw(url, '/Alerts', '{"deviceId":"pi-a"}'), 400);
+    expectStatus(await postRaw(url, '/alerts/', '{}', 'text/plain'), 415);
+
+    await settled(url, (samples) => {
+      expect(
+        sampleValue(samples, 'vigie_alerts_received_total', { type: 'fire', severity: 'critical' }),
+      ).toBe(2);
+      expect(withZeros(family(samples, 'vigie_alerts_rejected_total'), rejectedFamily({}))).toEqual(
+        rejectedFamily({ 'reason=validation': 2, 'reason=unsupported_media_type': 1 }),
+      );
+    });
+  });
+
+  it('follows the open count through acknowledge and resolve, from the store', async () => {
+    const bodies = [alertBody(), alertBody(), alertBody()];
+    for (const body of bodies) expectStatus(await postAlert(url, body), 201);
+    await settled(url, (samples) => expect(sampleValue(samples, 'vigie_alerts_open')).toBe(3));
+
+    // Resolved straight from open, acknowledged, then resolved after acknowledgement.
+    expectStatus(await handleAlert(url, bodies[0].id as string, 'resolve', { by: 'Marie' }), 200);
+    expectStatus(await handleAlert(url, bodies[1].id as string, 'acknowledge', { by: 'Marie' }), 200);
+    await settled(url, (samples) => expect(sampleValue(samples, 'vigie_alerts_open')).toBe(1));
+    expectStatus(await handleAlert(url, bodies[1].id as string, 'resolve', { by: 'Marie' }), 200);
+
+    await settled(url, (samples) => {
+      expect(sampleValue(samples, 'vigie_alerts_open')).toBe(1);
+      // Resolving without acknowledging is not an acknowledgement.
+      expect(family(samples, 'vigie_alert_acknowledge_seconds_count')).toEqual(
+        acknowledgeCounts({ 'type=fire': 1 }),
+      );
+    });
+  });
+
+  it('updates a device spool depth and last-seen time at each heartbeat', async () => {
+    expectStatus(await heartbeat(url, 'pi-spool', { spoolDepth: 12 }), 204);
+    await settled(url, (samples) =>
+      expect(sampleValue(samples, 'vigie_device_spool_depth', { device: 'pi-spool' })).toBe(12),
+    );
+
+    expectStatus(await heartbeat(url, 'pi-spool', { spoolDepth: 0 }), 204);
+    const [device] = await listDevices(url);
+
+    await settled(url, (samples) => {
+      expect(sampleValue(samples, 'vigie_device_spool_depth', { device: 'pi-spool' })).toBe(0);
+      expect(sampleValue(samples, 'vigie_device_last_seen_timestamp_seconds', { device: 'pi-spool' })).toBe(
+        Date.parse(device.lastSeenAt) / 1000,
+      );
+    });
+  });
+});
