@@ -1,3 +1,6 @@
+// class-transformer's @Type reads decorator metadata: whoever imports the DTOs needs it.
+import 'reflect-metadata';
+
 export * from './alert';
 export * from './device';
 export * from './events';

@@ -1,0 +1,67 @@
+import { ButtonConfig, AgentConfig } from '../config/agent-config';
+import { Delivery } from '../delivery/delivery';
+import { ButtonInput } from '../gpio/button-input';
+import { AgentLogger } from '../logging/agent-logger';
+import { Spool } from '../spool/spool';
+import { alertForPress } from './alert-factory';
+import { PressDetector } from './press-detector';
+
+/**
+ * From a press to a durable alert: the press is written to the spool (fsync'd) before
+ * anything is sent, then delivery is woken. Writing never waits for the network.
+ */
+export class ButtonsService {
+  private detector: PressDetector | null = null;
+  /** Spool writes in progress, awaited on stop so no press is cut mid-write by a clean exit. */
+  private readonly writes = new Set<Promise<void>>();
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly spool: Spool,
+    private readonly delivery: Delivery,
+    private readonly logger: AgentLogger,
+    /** A failed fsync cannot be retried safely: the process must exit and restart from disk. */
+    private readonly onFatal: (error: unknown) => void,
+  ) {}
+
+  async start(input: ButtonInput): Promise<void> {
+    this.detector = new PressDetector(
+      this.config.buttons,
+      { debounceMs: this.config.debounceMs, holdMs: this.config.holdMs },
+      (button) => this.press(button),
+    );
+    const detector = this.detector;
+    await input.start(
+      this.config.buttons.map((button) => button.pin),
+      (edge) => detector.handle(edge),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.detector?.stop();
+    await Promise.allSettled([...this.writes]);
+  }
+
+  press(button: ButtonConfig): void {
+    const alert = alertForPress(this.config, { type: button.type, button });
+    this.logger.info(
+      { event: 'button.pressed', alertId: alert.id, pin: button.pin, type: button.type, label: button.label },
+      'button pressed',
+    );
+    const write = this.spool.add(alert).then(
+      () => {
+        this.logger.info({ event: 'alert.spooled', alertId: alert.id, type: alert.type }, 'alert spooled');
+        this.delivery.wake();
+      },
+      (error: unknown) => {
+        this.logger.fatal(
+          { code: 'SPOOL_WRITE_FAILED', alertId: alert.id, err: error },
+          'a press could not be made durable: exiting so the supervisor restarts from disk',
+        );
+        this.onFatal(error);
+      },
+    );
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+}

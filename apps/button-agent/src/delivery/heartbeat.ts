@@ -1,0 +1,77 @@
+import { AxiosInstance } from 'axios';
+import { codeForStatus, describeCode } from '../diagnostics/error-codes';
+import { AgentLogger } from '../logging/agent-logger';
+import { Spool } from '../spool/spool';
+import { agentVersion, networkErrorCode } from './http-client';
+
+/**
+ * Tells the server this device is alive every `VIGIE_HEARTBEAT_S`, with its spool depth, so
+ * the security post sees a silent Pi go offline and a backlog build up.
+ */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private lastFailureCode: string | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly http: AxiosInstance,
+    private readonly spool: Spool,
+    private readonly logger: AgentLogger,
+    private readonly options: { deviceId: string; location: string | null; periodSeconds: number },
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.beat();
+    this.timer = setInterval(() => this.beat(), this.options.periodSeconds * 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.inFlight;
+  }
+
+  /** Sends one heartbeat unless the previous one is still on its way. */
+  beat(): void {
+    if (this.inFlight) return;
+    this.inFlight = this.send().finally(() => (this.inFlight = null));
+  }
+
+  private async send(): Promise<void> {
+    const body = {
+      ...(this.options.location ? { location: this.options.location } : {}),
+      agentVersion: agentVersion(),
+      spoolDepth: await this.spool.depth().catch(() => undefined),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+    let code: string | null;
+    try {
+      const path = `/devices/${encodeURIComponent(this.options.deviceId)}/heartbeat`;
+      const response = await this.http.put(path, body);
+      code = response.status >= 200 && response.status < 300 ? null : codeForStatus(response.status);
+    } catch (error) {
+      code = networkErrorCode(error);
+    }
+    this.report(code);
+  }
+
+  /** Logs a failure when it starts or changes, and the recovery, not every beat of an outage. */
+  private report(code: string | null): void {
+    if (code === this.lastFailureCode) return;
+    if (code === null) {
+      this.logger.info(
+        { event: 'heartbeat.recovered', previousCode: this.lastFailureCode },
+        'heartbeats reach the server again',
+      );
+    } else {
+      const { meaning, check } = describeCode(code);
+      this.logger.warn(
+        { event: 'heartbeat.failed', code, meaning, check },
+        `heartbeat failed (${code}): ${meaning}`,
+      );
+    }
+    this.lastFailureCode = code;
+  }
+}

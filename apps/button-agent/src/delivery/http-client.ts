@@ -1,0 +1,72 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
+import axios, { AxiosError, AxiosInstance } from 'axios';
+import { AgentConfig } from '../config/agent-config';
+import { codeForNetworkError } from '../diagnostics/error-codes';
+import packageJson from '../../../../package.json';
+
+/** Injection token of the axios instance for the alert server. */
+export const SERVER_HTTP = Symbol('SERVER_HTTP');
+
+/** A dead server must not hold a press for long: fail fast, then retry with backoff. */
+export const CONNECT_TIMEOUT_MS = 3000;
+export const RESPONSE_TIMEOUT_MS = 10_000;
+
+/** Axios instance for the alert server: base URL, token, CA, timeouts, never throwing on a status. */
+export function createServerClient(config: AgentConfig): AxiosInstance {
+  const agentOptions = { keepAlive: true, maxSockets: 4 };
+  return axios.create({
+    baseURL: config.serverUrl.toString().replace(/\/$/, ''),
+    timeout: RESPONSE_TIMEOUT_MS,
+    transitional: { clarifyTimeoutError: true },
+    headers: {
+      'Content-Type': 'application/json',
+      'User-Agent': `vigie-button-agent/${agentVersion()}`,
+      ...(config.deviceToken ? { Authorization: `Bearer ${config.deviceToken}` } : {}),
+    },
+    httpAgent: withConnectTimeout(new HttpAgent(agentOptions)),
+    httpsAgent: withConnectTimeout(
+      new HttpsAgent({ ...agentOptions, ...(config.caCertificate ? { ca: config.caCertificate } : {}) }),
+    ),
+    proxy: false,
+    maxRedirects: 0,
+    validateStatus: () => true,
+  });
+}
+
+/** Node has no connect timeout of its own: destroy a socket that does not connect in time. */
+function withConnectTimeout<T extends HttpAgent>(agent: T): T {
+  const create = (
+    agent as unknown as { createConnection: (...args: unknown[]) => Socket }
+  ).createConnection.bind(agent);
+  (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection = (...args) => {
+    const socket = create(...args);
+    const timer = setTimeout(() => {
+      const error = Object.assign(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`), {
+        code: 'ETIMEDOUT',
+      });
+      socket.destroy(error);
+    }, CONNECT_TIMEOUT_MS);
+    timer.unref();
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('secureConnect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+  return agent;
+}
+
+/** The version in package.json, bundled at build time. */
+export function agentVersion(): string {
+  return packageJson.version;
+}
+
+/** The stable code of a request that got no HTTP answer (axios wraps the system error). */
+export function networkErrorCode(error: unknown): string {
+  const axiosError = error as AxiosError;
+  const cause: { code?: string } | undefined = axiosError.cause;
+  const systemCode =
+    axiosError.code === 'ERR_NETWORK' || axiosError.code === undefined ? cause?.code : axiosError.code;
+  return codeForNetworkError(systemCode);
+}
