@@ -65,8 +65,15 @@ export function agentVersion(): string {
 /** The stable code of a request that got no HTTP answer (axios wraps the system error). */
 export function networkErrorCode(error: unknown): string {
   const axiosError = error as AxiosError;
-  const cause: { code?: string } | undefined = axiosError.cause;
   const systemCode =
-    axiosError.code === 'ERR_NETWORK' || axiosError.code === undefined ? cause?.code : axiosError.code;
+    axiosError.code === 'ERR_NETWORK' || axiosError.code === undefined
+      ? codeOf(axiosError.cause)
+      : axiosError.code;
   return codeForNetworkError(systemCode);
+}
+
+function codeOf(value: unknown): string | undefined {
+  const code: unknown =
+    typeof value === 'object' && value !== null && 'code' in value ? value.code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
