@@ -121,6 +121,32 @@ const LOCAL: Record<string, ErrorCodeInfo> = {
     meaning: 'gpiomon stopped; the agent restarts it',
     check: 'if it repeats: is the line used by another program (gpioinfo)? is the user in the gpio group?',
   },
+  GPIOMON_START_FAILED: {
+    meaning: 'gpiomon exited before it watched the buttons (its stderr is in the log line)',
+    check:
+      '"Device or resource busy": another program holds the line (gpioinfo shows it); "Permission denied": add the user to the gpio group',
+  },
+  GPIOMON_OUTPUT_UNEXPECTED: {
+    meaning: 'gpiomon printed a line the agent does not understand; it was ignored',
+    check: 'a gpiod version the agent does not know? report the line and `gpiomon --version`',
+  },
+  GPIO_LINE_NOT_FOUND: {
+    meaning: 'no GPIO line carries the name of a configured pin (e.g. GPIO17)',
+    check: 'check the pins in VIGIE_BUTTONS (BCM numbers); `gpioinfo` lists the line names of this board',
+  },
+  GPIO_SYSFS_NUMBERING: {
+    meaning:
+      'this kernel numbers sysfs GPIOs from a non-zero base (512 or 571 on current kernels), which the rpi-gpio driver cannot use',
+    check: 'set VIGIE_GPIO_DRIVER=gpiod (apt install gpiod)',
+  },
+  GPIO_SYSFS_LINE_LOST: {
+    meaning: 'a GPIO exported in /sys/class/gpio disappeared or cannot be read any more',
+    check: 'another program unexported it? restart the agent; prefer VIGIE_GPIO_DRIVER=gpiod',
+  },
+  KEYBOARD_UNKNOWN_BUTTON: {
+    meaning: 'a line typed for the keyboard driver names no configured button; nothing was pressed',
+    check: 'type an empty line, or a pin, type or label listed in VIGIE_BUTTONS',
+  },
   HEARTBEAT_FAILED: {
     meaning: 'a heartbeat did not reach the server',
     check: 'the same causes as a failed alert delivery; see its code',

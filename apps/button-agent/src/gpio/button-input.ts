@@ -22,8 +22,11 @@ export interface ButtonInput {
   stop(): Promise<void>;
 }
 
-/** Says whether a driver can work on this system, and why not (for `auto` and `doctor`). */
+/**
+ * Says whether a driver can work on this system, and why not (for `auto` and `doctor`);
+ * `code`, when given, is the error-code table's key for the reason.
+ */
 export interface DriverProbe {
   name: string;
-  available(): Promise<{ ok: true; detail: string } | { ok: false; reason: string }>;
+  available(): Promise<{ ok: true; detail: string } | { ok: false; reason: string; code?: string }>;
 }

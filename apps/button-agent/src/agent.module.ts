@@ -1,0 +1,77 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AxiosInstance } from 'axios';
+import { ButtonsService } from './buttons/buttons.service';
+import { DoctorCommand } from './doctor/doctor.command';
+import { RunCommand } from './commands/run.command';
+import { SendCommand } from './commands/send.command';
+import { AGENT_CONFIG, AgentConfig } from './config/agent-config';
+import { AlertSender } from './delivery/alert-sender';
+import { Delivery } from './delivery/delivery';
+import { Heartbeat } from './delivery/heartbeat';
+import { SERVER_HTTP, createServerClient } from './delivery/http-client';
+import { AGENT_LOGGER, AgentLogger, createAgentLogger } from './logging/agent-logger';
+import { Spool } from './spool/spool';
+
+export const ON_FATAL = Symbol('ON_FATAL');
+
+/** The agent's parts, wired once from the validated configuration. */
+@Module({})
+export class AgentModule {
+  static forRoot(config: AgentConfig, onFatal: (error: unknown) => void): DynamicModule {
+    const logger = createAgentLogger(config);
+    return {
+      module: AgentModule,
+      providers: [
+        { provide: AGENT_CONFIG, useValue: config },
+        { provide: AGENT_LOGGER, useValue: logger },
+        { provide: ON_FATAL, useValue: onFatal },
+        { provide: SERVER_HTTP, useFactory: () => createServerClient(config) },
+        {
+          provide: Spool,
+          useFactory: () =>
+            new Spool(config.spoolDir, ({ file, reason }) =>
+              logger.error(
+                { code: 'SPOOL_FILE_UNREADABLE', file, reason },
+                `spool file set aside: ${reason}`,
+              ),
+            ),
+        },
+        {
+          provide: AlertSender,
+          inject: [SERVER_HTTP],
+          useFactory: (http: AxiosInstance) => new AlertSender(http),
+        },
+        {
+          provide: Delivery,
+          inject: [Spool, AlertSender],
+          useFactory: (spool: Spool, sender: AlertSender) =>
+            new Delivery(spool, sender, logger.child({ component: 'delivery' }), {
+              retryBaseMs: config.retryBaseMs,
+              retryMaxMs: config.retryMaxMs,
+            }),
+        },
+        {
+          provide: Heartbeat,
+          inject: [SERVER_HTTP, Spool],
+          useFactory: (http: AxiosInstance, spool: Spool) =>
+            new Heartbeat(http, spool, logger.child({ component: 'heartbeat' }), {
+              deviceId: config.deviceId,
+              location: config.location,
+              periodSeconds: config.heartbeatSeconds,
+            }),
+        },
+        {
+          provide: ButtonsService,
+          inject: [Spool, Delivery],
+          useFactory: (spool: Spool, delivery: Delivery) =>
+            new ButtonsService(config, spool, delivery, logger.child({ component: 'buttons' }), onFatal),
+        },
+        RunCommand,
+        SendCommand,
+        DoctorCommand,
+      ],
+    };
+  }
+}
+
+export type { AgentLogger };
