@@ -1,0 +1,219 @@
+'use strict';
+/**
+ * bench:ingest. Durable ingestion against the framework's ceiling: the built alert server
+ * (fresh SQLite file, WAL + synchronous=FULL, group commit) and a bare Nest + Express app with
+ * the same DTO and pipe, loaded alternately with the same POST /alerts traffic. Then checks
+ * that every alert answered 201 is in the SQLite file and nothing else is.
+ */
+const { mkdtempSync, rmSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+const { alertBody } = require('./lib/alert-data');
+const { load, merge, summarize } = require('./lib/load');
+const { print, machine, machineLine, table, ms, rate, verdict } = require('./lib/report');
+const { assertServerBuilt, startAlertServer, startBaselineServer } = require('./lib/server-process');
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const TARGET_RATIO = 0.7;
+const TARGET_P99_MS = 20;
+/** BENCH_PROBE=1: preload bench/probe-store.js into the server and print what reached SQLite. */
+const PROBE = Boolean(process.env.BENCH_PROBE);
+
+/** What the load sent and what came back 201, by alert id. */
+function newLedger() {
+  return { sent: new Set(), created: new Set() };
+}
+
+/** POST /alerts with a fresh body and a client-made id on every request. */
+function postAlertRequests(ledger) {
+  return [
+    {
+      method: 'POST',
+      path: '/alerts',
+      headers: { 'content-type': 'application/json' },
+      setupRequest(request, context) {
+        const body = alertBody();
+        context.id = body.id;
+        ledger.sent.add(body.id);
+        return { ...request, body: JSON.stringify(body) };
+      },
+      // With one request in flight per connection, the context is the one of this response.
+      onResponse(status, _body, context) {
+        if (status === 201) ledger.created.add(context.id);
+      },
+    },
+  ];
+}
+
+async function measure(target, ledger) {
+  const options = {
+    url: target.url,
+    connections: CONNECTIONS,
+    requests: postAlertRequests(ledger),
+    cpu: target.cpuMs,
+  };
+  await load({ ...options, seconds: WARMUP_SECONDS });
+  return load({ ...options, seconds: SECONDS });
+}
+
+/**
+ * Stored ids against the ledger. autocannon drops the connections when time is up, so a few
+ * requests in flight at each cut (warm-up end, run end) may be stored and answered 201 without
+ * the client reading it: those must be ids it sent, at most one per connection per cut.
+ */
+function checkStored(sqlitePath, ledger) {
+  const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  const stored = new Set(db.prepare('select id from alerts').pluck().all());
+  db.close();
+  let lost = 0;
+  for (const id of ledger.created) if (!stored.has(id)) lost++;
+  let unknown = 0;
+  let inFlight = 0;
+  for (const id of stored) {
+    if (!ledger.sent.has(id)) unknown++;
+    else if (!ledger.created.has(id)) inFlight++;
+  }
+  const ok = lost === 0 && unknown === 0 && inFlight <= 2 * CONNECTIONS;
+  return { ok, stored: stored.size, created: ledger.created.size, lost, unknown, inFlight };
+}
+
+async function runBaseline() {
+  const baseline = await startBaselineServer();
+  try {
+    return await measure(baseline, newLedger());
+  } finally {
+    await baseline.stop();
+  }
+}
+
+async function runServer(dir, round) {
+  const sqlitePath = path.join(dir, `ingest-${round}.db`);
+  const ledger = newLedger();
+  const nodeFlags = PROBE ? ['-r', path.join(__dirname, 'probe-store.js')] : [];
+  const server = await startAlertServer(sqlitePath, { nodeFlags });
+  let sample;
+  try {
+    sample = await measure(server, ledger);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  const exit = await server.stop();
+  if (exit.code !== 0) {
+    throw new Error(`alert server exited with ${exit.signal ?? exit.code}\n${server.tail()}`);
+  }
+  if (server.logged.error > 0) {
+    print(`  ! the server logged ${server.logged.error} errors:\n${server.tail()}`);
+  }
+  return { sample, check: checkStored(sqlitePath, ledger), probe: server.probe() };
+}
+
+const cpu = (summary) => ms(summary.cpuMsPerRequest, 2);
+const percent = (fraction) => `${(fraction * 100).toFixed(0)} %`;
+
+/** Commits, writes per commit and time blocked in COMMIT, over the server's whole life. */
+function describeProbe(probe, stored) {
+  if (!probe) return '(no probe report: did the server exit normally?)';
+  const statementsPerAlert = (probe.statements / stored).toFixed(1);
+  const commitShare = percent(probe.commitMs / probe.wallMs);
+  return (
+    `probe: ${probe.commits} commits, ${probe.savepointsPerCommit} writes per commit` +
+    ` (max ${probe.maxSavepointsPerCommit}), ${statementsPerAlert} statements per stored alert;` +
+    ` COMMIT held the event loop ${Math.round(probe.commitMs)} ms (${commitShare} of the process's life,` +
+    ` max ${probe.maxCommitMs} ms); prepare ${Math.round(probe.prepareMs)} ms, execute` +
+    ` ${Math.round(probe.executeMs)} ms; event loop utilization ${percent(probe.eventLoopUtilization)}`
+  );
+}
+
+function describe(name, summary) {
+  const other = Object.entries(summary.statuses)
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, count]) => `${count}×${code}`);
+  return (
+    `${name.padEnd(9)} ${rate(summary.rps).padStart(6)} req/s  p50 ${ms(summary.p50)}  p99 ${ms(summary.p99)}` +
+    `  max ${ms(summary.max)}  CPU ${cpu(summary)}/req  errors ${summary.failed}` +
+    (other.length ? ` (${other.join(', ')})` : '')
+  );
+}
+
+async function main() {
+  assertServerBuilt();
+  const info = machine();
+  const started = Date.now();
+  print(`# bench:ingest: POST /alerts, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s`);
+  print(`(each after a ${WARMUP_SECONDS} s warm-up on a fresh process; baseline and server alternate)`);
+  print(machineLine(info, info.load));
+  print();
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigie-bench-ingest-'));
+  const baselineSamples = [];
+  const serverSamples = [];
+  const checks = [];
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const baseline = await runBaseline();
+      baselineSamples.push(baseline);
+      print(`round ${round}  ${describe('baseline', summarize(baseline))}`);
+      const server = await runServer(dir, round);
+      serverSamples.push(server.sample);
+      checks.push(server.check);
+      print(`round ${round}  ${describe('server', summarize(server.sample))}`);
+      const c = server.check;
+      print(
+        `         stored ${c.stored} = ${c.created} answered 201 + ${c.inFlight} in flight at the cuts;` +
+          ` lost ${c.lost}, unknown ${c.unknown}: ${verdict(c.ok)}`,
+      );
+      if (PROBE) print(`         ${describeProbe(server.probe, c.stored)}`);
+    }
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+
+  const base = summarize(merge(baselineSamples));
+  const server = summarize(merge(serverSamples));
+  const ratio = server.rps / base.rps;
+  const ratioOk = ratio >= TARGET_RATIO;
+  const p99Ok = server.p99 <= TARGET_P99_MS;
+  const storedOk = checks.every((check) => check.ok);
+  const errorsOk = server.failed === 0 && base.failed === 0;
+
+  print();
+  print(machineLine(info));
+  print();
+  const cpuRatio = base.cpuMsPerRequest / server.cpuMsPerRequest;
+  const row = (name, summary) => [
+    name,
+    rate(summary.rps),
+    ms(summary.p50),
+    ms(summary.p99),
+    ms(summary.cpuMsPerRequest, 2),
+    summary.failed,
+  ];
+  print(
+    table(
+      [`POST /alerts, ${CONNECTIONS} connections`, 'req/s', 'p50', 'p99', 'CPU per request', 'errors'],
+      [
+        row('Nest + Express ceiling (same DTO, no store)', base),
+        row('Vigie alert server (SQLite WAL, synchronous=FULL)', server),
+        ['server / ceiling', percent(ratio), '', '', `${percent(cpuRatio)} (ceiling CPU / server CPU)`, ''],
+      ].map((cells) => cells.map(String)),
+    ),
+  );
+  print();
+  print(
+    `- durable ingestion ≥ ${percent(TARGET_RATIO)} of the ceiling: ${percent(ratio)} → ${verdict(ratioOk)}`,
+  );
+  print(
+    `- p99 ≤ ${TARGET_P99_MS} ms: ${ms(server.p99)} → ${verdict(p99Ok)}` +
+      ` (the ceiling's own p99 at ${CONNECTIONS} connections: ${ms(base.p99)})`,
+  );
+  print(`- every 201 stored, nothing else: ${verdict(storedOk)}; no errors: ${verdict(errorsOk)}`);
+  print(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+  if (!(ratioOk && p99Ok && storedOk && errorsOk)) process.exitCode = 1;
+}
+
+module.exports = { main };

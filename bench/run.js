@@ -1,0 +1,15 @@
+'use strict';
+/** `node bench/run.js ingest|list`: the benchmarks behind `npm run bench:ingest` / `bench:list`. */
+const benches = { ingest: './ingest', list: './list' };
+const name = process.argv[2];
+
+if (!Object.hasOwn(benches, name)) {
+  process.stderr.write('usage: node bench/run.js ingest|list\n');
+  process.exit(2);
+}
+require(benches[name])
+  .main()
+  .catch((error) => {
+    process.stderr.write(`bench:${name} failed: ${String(error?.stack ?? error)}\n`);
+    process.exit(1);
+  });
