@@ -6,13 +6,13 @@ import {
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { text } from 'express';
+import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { parseJsonObject } from './json-body';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-const readText = text({ type: () => true, limit: MAX_BODY_BYTES, inflate: false, defaultCharset: 'utf-8' });
+const readBytes = raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
 
 /**
  * The API speaks JSON objects only (contract §3). Errors are thrown as HTTP exceptions so
@@ -30,12 +30,17 @@ export class JsonBodyMiddleware implements NestMiddleware {
         `Content-Type must be application/json, not ${req.headers['content-type'] ?? 'absent'}`,
       );
     }
-    const raw = await new Promise<string>((resolve, reject) => {
-      readText(req, res, (error?: unknown) =>
-        error ? reject(toHttpError(error)) : resolve(req.body as string),
-      );
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      throw new UnsupportedMediaTypeException(`body must be UTF-8 JSON, not charset ${charset}`);
+    }
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      readBytes(req, res, (error?: unknown) => {
+        if (error) reject(toHttpError(error));
+        else resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      });
     });
-    const parsed = parseJsonObject(raw);
+    const parsed = parseJsonObject(bytes);
     if (!parsed.ok) throw new BadRequestException(parsed.messages);
     req.body = parsed.value;
     next();

@@ -1,8 +1,10 @@
 import { MAX_JSON_DEPTH, nestingDepth, parseJsonObject } from './json-body';
 
+const parse = (text: string) => parseJsonObject(Buffer.from(text, 'utf8'));
+
 describe('parseJsonObject', () => {
   it('accepts one JSON object', () => {
-    expect(parseJsonObject('{"deviceId":"pi-1","type":"fire"}')).toEqual({
+    expect(parse('{"deviceId":"pi-1","type":"fire"}')).toEqual({
       ok: true,
       value: { deviceId: 'pi-1', type: 'fire' },
     });
@@ -15,30 +17,44 @@ describe('parseJsonObject', () => {
     ['null', 'body must be a JSON object'],
     ['42', 'body must be a JSON object'],
   ])('refuses %j as not an object', (text, message) => {
-    expect(parseJsonObject(text)).toEqual({ ok: false, messages: [message] });
+    expect(parse(text)).toEqual({ ok: false, messages: [message] });
   });
 
   it('refuses malformed JSON with the parser reason', () => {
-    const result = parseJsonObject('{"deviceId": ');
+    const result = parse('{"deviceId": ');
     expect(result.ok).toBe(false);
     expect(!result.ok && result.messages[0]).toMatch(/^body is not valid JSON: /);
   });
 
   it('refuses prototype keys at any depth, by name', () => {
-    expect(parseJsonObject('{"a":{"b":{"__proto__":{"polluted":true}}}}')).toEqual({
+    expect(parse('{"a":{"b":{"__proto__":{"polluted":true}}}}')).toEqual({
       ok: false,
       messages: ['property __proto__ should not exist'],
     });
-    expect(parseJsonObject('{"constructor":{"prototype":{}}}')).toEqual({
+    expect(parse('{"constructor":{"prototype":{}}}')).toEqual({
       ok: false,
       messages: ['property prototype should not exist', 'property constructor should not exist'],
     });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses keys every object inherits, which validators mistake for declared fields', () => {
+    expect(parse('{"deviceId":"pi","toString":"x","hasOwnProperty":1}')).toEqual({
+      ok: false,
+      messages: ['property toString should not exist', 'property hasOwnProperty should not exist'],
+    });
+  });
+
+  it('refuses bytes that are not UTF-8 rather than altering them', () => {
+    expect(parseJsonObject(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]))).toEqual({
+      ok: false,
+      messages: ['body must be valid UTF-8'],
+    });
+  });
+
   it('refuses nesting deeper than the limit before parsing', () => {
     const deep = `{"a":${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`;
-    expect(parseJsonObject(deep)).toEqual({
+    expect(parse(deep)).toEqual({
       ok: false,
       messages: [`body must not nest deeper than ${MAX_JSON_DEPTH} levels`],
     });

@@ -1,13 +1,27 @@
 /** Deeper than any real body: a guard against stack exhaustion further down the pipeline. */
 export const MAX_JSON_DEPTH = 32;
 
-/** Keys that could reach an object's prototype when copied onto a class instance. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that could reach an object's prototype when copied onto a class instance, and keys
+ * every object inherits (`toString`...), which the validator's whitelist mistakes for
+ * declared fields: no DTO field has such a name, so they are refused as unknown.
+ */
+function isForbiddenKey(key: string): boolean {
+  return key === '__proto__' || key === 'prototype' || key in Object.prototype;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export type JsonBodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; messages: string[] };
 
 /** Parses a request body that must be one JSON object, refusing what later steps must never see. */
-export function parseJsonObject(text: string): JsonBodyResult {
+export function parseJsonObject(bytes: Buffer): JsonBodyResult {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, messages: ['body must be valid UTF-8'] };
+  }
   if (text.trim() === '') return { ok: false, messages: ['body must be a JSON object, not empty'] };
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
     return { ok: false, messages: [`body must not nest deeper than ${MAX_JSON_DEPTH} levels`] };
@@ -16,7 +30,7 @@ export function parseJsonObject(text: string): JsonBodyResult {
   let value: unknown;
   try {
     value = JSON.parse(text, (key, item: unknown) => {
-      if (FORBIDDEN_KEYS.has(key)) forbidden.add(key);
+      if (isForbiddenKey(key)) forbidden.add(key);
       return item;
     });
   } catch (error) {

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, Transaction, sql } from 'kysely';
 import { migrationProvider } from './migrations';
 import { Database } from './schema';
+import { StatementCache } from './statement-cache';
 
 export type WriteOperation<T> = (trx: Transaction<Database>) => Promise<T>;
 
@@ -44,7 +45,9 @@ export class Store {
     this.sqlite.pragma('journal_mode = WAL');
     this.sqlite.pragma('synchronous = FULL');
     this.sqlite.pragma('busy_timeout = 5000');
-    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.sqlite }) });
+    this.db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new StatementCache(this.sqlite) }),
+    });
   }
 
   /** Opens (creating the file and its folder if needed) and brings the schema up to date. */
@@ -104,31 +107,17 @@ export class Store {
     return this.flushing;
   }
 
+  /**
+   * Runs the whole batch in one transaction. If a write throws, the transaction is rolled back
+   * and the batch replayed with a savepoint per write, so the failing one is undone alone and
+   * the others still commit. The common case pays for no savepoints.
+   */
   private async commit(batch: PendingWrite[]): Promise<void> {
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      const trx = await this.db.startTransaction().execute();
-      try {
-        for (const [index, write] of batch.entries()) {
-          // A savepoint per write: one failing write is undone alone and the others still commit.
-          const savepoint = await trx.savepoint(`w${index}`).execute();
-          try {
-            outcomes.push({ ok: true, value: await write.operation(savepoint) });
-            await savepoint.releaseSavepoint(`w${index}`).execute();
-          } catch (error) {
-            await savepoint.rollbackToSavepoint(`w${index}`).execute();
-            outcomes.push({ ok: false, error });
-          }
-        }
-        await trx.commit().execute();
-      } catch (error) {
-        await trx
-          .rollback()
-          .execute()
-          .catch(() => undefined);
-        throw error;
-      }
+      outcomes = await this.runBatch(batch, false);
+      if (outcomes.some((outcome) => !outcome.ok)) outcomes = await this.runBatch(batch, true);
     } catch (commitError) {
       for (const write of batch) write.reject(commitError);
       return;
@@ -139,4 +128,41 @@ export class Store {
       else write.reject(outcome.error);
     });
   }
+
+  /** One transaction over the batch; without savepoints, stops and rolls back at the first failure. */
+  private async runBatch(batch: PendingWrite[], isolateEach: boolean): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const trx = await this.db.startTransaction().execute();
+    try {
+      for (const [index, write] of batch.entries()) {
+        if (!isolateEach) {
+          try {
+            outcomes.push({ ok: true, value: await write.operation(trx) });
+          } catch (error) {
+            await trx.rollback().execute();
+            return [{ ok: false, error }];
+          }
+          continue;
+        }
+        const savepoint = await trx.savepoint(`w${index}`).execute();
+        try {
+          outcomes.push({ ok: true, value: await write.operation(savepoint) });
+          await savepoint.releaseSavepoint(`w${index}`).execute();
+        } catch (error) {
+          await savepoint.rollbackToSavepoint(`w${index}`).execute();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await trx.commit().execute();
+      return outcomes;
+    } catch (error) {
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
+      throw error;
+    }
+  }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
