@@ -20,7 +20,7 @@ export class StatementCache implements SqliteDatabase {
       statement = this.sqlite.prepare(sql);
       if (this.statements.size < MAX_CACHED_STATEMENTS) this.statements.set(sql, statement);
     }
-    return statement as unknown as SqliteStatement;
+    return statement;
   }
 
   close(): void {
