@@ -22,13 +22,20 @@ export const REJECTION_REASONS = [
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
+/** `ingestSeconds`: from reception to the durable commit (validation included). */
 export class AlertCreatedEvent {
-  constructor(readonly alert: Alert) {}
+  constructor(
+    readonly alert: Alert,
+    readonly ingestSeconds: number,
+  ) {}
 }
 
 /** A retry answered from the store: the device did not see our first answer. */
 export class AlertDuplicateEvent {
-  constructor(readonly alert: Alert) {}
+  constructor(
+    readonly alert: Alert,
+    readonly ingestSeconds: number,
+  ) {}
 }
 
 export class AlertRejectedEvent {

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Alert, AlertPage, CreateAlertDto, HandleAlertDto, ListAlertsQuery } from '@app/contracts';
-import { IngestTimingInterceptor } from '../observability/ingest-timing.interceptor';
+import { ReceivedAt, Reception } from '../http/received-at';
 import { AlertsService } from './alerts.service';
 
 @Controller('alerts')
@@ -10,9 +10,12 @@ export class AlertsController {
 
   /** 201 for a new alert, 200 for a retry of one already stored (contract §3). */
   @Post()
-  @UseInterceptors(IngestTimingInterceptor)
-  async create(@Body() dto: CreateAlertDto, @Res({ passthrough: true }) res: Response): Promise<Alert> {
-    const { alert, created } = await this.alerts.create(dto);
+  async create(
+    @Body() dto: CreateAlertDto,
+    @ReceivedAt() reception: Reception,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Alert> {
+    const { alert, created } = await this.alerts.create(dto, reception);
     res.status(created ? 201 : 200).location(`/alerts/${alert.id}`);
     return alert;
   }

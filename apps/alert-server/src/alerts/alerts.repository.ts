@@ -2,10 +2,51 @@ import { Injectable } from '@nestjs/common';
 import { AlertStatus, ListAlertsQuery } from '@app/contracts';
 import { Transaction } from 'kysely';
 import { Database, AlertsTable } from '../store/schema';
+import { PreparedQuery } from '../store/prepared-query';
 import { Store } from '../store/store';
 import { AlertCursor } from './alert-cursor';
 
 type Executor = Store['db'] | Transaction<Database>;
+
+/** Every column, in the order of the prepared insert's parameters. */
+const ALERT_COLUMNS = [
+  'id',
+  'device_id',
+  'type',
+  'severity',
+  'location',
+  'message',
+  'button',
+  'triggered_at',
+  'triggered_at_from_device',
+  'received_at',
+  'status',
+  'acknowledged_at',
+  'acknowledged_by',
+  'acknowledgement_note',
+  'resolved_at',
+  'resolved_by',
+  'resolution_note',
+] as const satisfies ReadonlyArray<keyof AlertsTable>;
+
+const insertIfAbsent = new PreparedQuery<AlertsTable>(ALERT_COLUMNS.length, (db, placeholders) =>
+  db
+    .insertInto('alerts')
+    .values(
+      Object.fromEntries(
+        ALERT_COLUMNS.map((column, i) => [column, placeholders[i]]),
+      ) as unknown as AlertsTable,
+    )
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returningAll(),
+);
+
+const findById = new PreparedQuery<AlertsTable>(1, (db, [id]) =>
+  db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('id', '=', id as unknown as string),
+);
 
 @Injectable()
 export class AlertsRepository {
@@ -13,16 +54,16 @@ export class AlertsRepository {
 
   /** Inserts unless the id exists; in one statement, so the check and the insert cannot race. */
   async insertIfAbsent(trx: Transaction<Database>, row: AlertsTable): Promise<AlertsTable | undefined> {
-    return trx
-      .insertInto('alerts')
-      .values(row)
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const [inserted] = await insertIfAbsent.execute(
+      trx,
+      ALERT_COLUMNS.map((column) => row[column]),
+    );
+    return inserted;
   }
 
   async findById(id: string, executor: Executor = this.store.db): Promise<AlertsTable | undefined> {
-    return executor.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await findById.execute(executor, [id]);
+    return row;
   }
 
   /** Newest first by (receivedAt, id); every filter is served by an index ending in that key. */

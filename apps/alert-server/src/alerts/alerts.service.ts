@@ -20,6 +20,7 @@ import {
 import { DevicesService } from '../devices/devices.service';
 import { AlertsTable } from '../store/schema';
 import { Store } from '../store/store';
+import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
@@ -40,12 +41,15 @@ export class AlertsService {
   ) {}
 
   /** Stores a new alert durably, or answers a retry of one with what is stored. */
-  async create(dto: CreateAlertDto, receivedAt = new Date()): Promise<CreateAlertResult> {
+  async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
+    const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
+    const deviceIsNew = !this.devices.isKnown(row.device_id);
     const outcome = await this.store.write(async (trx) => {
       const inserted = await this.alerts.insertIfAbsent(trx, row);
       if (inserted) {
-        await this.devices.recordSeenWithAlert(trx, inserted.device_id, receivedAt, inserted.location);
+        // A device first known from an alert is stored with it: a crash cannot forget it.
+        if (deviceIsNew) await this.devices.recordSeenWithAlert(trx, row.device_id, receivedAt, row.location);
         return { created: true as const, stored: inserted };
       }
       const stored = await this.alerts.findById(row.id, trx);
@@ -54,8 +58,8 @@ export class AlertsService {
 
     if (outcome.created) {
       const alert = toAlert(outcome.stored);
-      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location }, false);
-      this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert));
+      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location });
+      this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert, secondsSince(reception)));
       return { alert, created: true };
     }
     const differences = contentDifferences(outcome.stored, row);
@@ -65,7 +69,7 @@ export class AlertsService {
     }
     const alert = toAlert(outcome.stored);
     this.devices.recordActivity(alert.deviceId, receivedAt, {});
-    this.events.emit(ALERT_DUPLICATE, new AlertDuplicateEvent(alert));
+    this.events.emit(ALERT_DUPLICATE, new AlertDuplicateEvent(alert, secondsSince(reception)));
     return { alert, created: false };
   }
 
@@ -160,4 +164,9 @@ function normalizeId(id: string): string {
 
 function alertNotFound(id: string): NotFoundException {
   return new NotFoundException(`alert ${id} not found`);
+}
+
+/** From reception (before the body was read and validated) to now, after the commit. */
+function secondsSince(reception: Reception): number {
+  return (performance.now() - reception.startedMs) / 1000;
 }

@@ -9,6 +9,7 @@ import {
 import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { parseJsonObject } from './json-body';
+import { stampReception } from './received-at';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -21,6 +22,7 @@ const readBytes = raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false 
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    stampReception(req);
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) {
       req.body = {};
       return next();

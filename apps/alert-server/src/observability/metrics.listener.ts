@@ -7,6 +7,7 @@ import {
   ALERT_REJECTED,
   AlertAcknowledgedEvent,
   AlertCreatedEvent,
+  AlertDuplicateEvent,
   AlertRejectedEvent,
 } from '@app/contracts';
 import { MetricsService } from './metrics.service';
@@ -19,9 +20,10 @@ export class MetricsListener {
   constructor(private readonly metrics: MetricsService) {}
 
   @OnEvent(ALERT_CREATED, { async: true })
-  onCreated({ alert }: AlertCreatedEvent): void {
+  onCreated({ alert, ingestSeconds }: AlertCreatedEvent): void {
     this.safely(ALERT_CREATED, () => {
       this.metrics.alertsReceived.inc({ type: alert.type, severity: alert.severity });
+      this.metrics.ingestDuration.observe(ingestSeconds);
       const transit = (Date.parse(alert.receivedAt) - Date.parse(alert.triggeredAt)) / 1000;
       // A device clock ahead of the server's gives a negative transit: count it as none.
       this.metrics.transit.observe(Math.max(0, transit));
@@ -29,8 +31,11 @@ export class MetricsListener {
   }
 
   @OnEvent(ALERT_DUPLICATE, { async: true })
-  onDuplicate(): void {
-    this.safely(ALERT_DUPLICATE, () => this.metrics.alertsDuplicate.inc());
+  onDuplicate({ ingestSeconds }: AlertDuplicateEvent): void {
+    this.safely(ALERT_DUPLICATE, () => {
+      this.metrics.alertsDuplicate.inc();
+      this.metrics.ingestDuration.observe(ingestSeconds);
+    });
   }
 
   @OnEvent(ALERT_REJECTED, { async: true })

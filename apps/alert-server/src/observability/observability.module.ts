@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { IngestTimingInterceptor } from './ingest-timing.interceptor';
 import { LogListener } from './log.listener';
 import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics.listener';
@@ -8,7 +7,7 @@ import { MetricsService } from './metrics.service';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsListener, LogListener, IngestTimingInterceptor],
-  exports: [MetricsService, IngestTimingInterceptor],
+  providers: [MetricsService, MetricsListener, LogListener],
+  exports: [MetricsService],
 })
 export class ObservabilityModule {}

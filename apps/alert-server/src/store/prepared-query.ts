@@ -1,0 +1,34 @@
+import { CompiledQuery, Compilable, Kysely } from 'kysely';
+import { Database } from './schema';
+
+/**
+ * A query built and compiled once by the query layer (so its SQL is right for the dialect
+ * in use), then run with fresh parameters. For the statements on the ingestion path, where
+ * building and compiling the query tree on every request cost more than running it.
+ * `build` receives placeholders and must use them in the order the parameters will come.
+ */
+export class PreparedQuery<Row> {
+  private sql: string | null = null;
+
+  constructor(
+    private readonly parameterCount: number,
+    private readonly build: (db: Kysely<Database>, placeholders: readonly null[]) => Compilable<Row>,
+  ) {}
+
+  async execute(executor: Kysely<Database>, parameters: readonly unknown[]): Promise<Row[]> {
+    if (parameters.length !== this.parameterCount) {
+      throw new Error(`expected ${this.parameterCount} parameters, got ${parameters.length}`);
+    }
+    if (this.sql === null) {
+      const compiled = this.build(executor, new Array<null>(this.parameterCount).fill(null)).compile();
+      if (compiled.parameters.length !== this.parameterCount) {
+        throw new Error(
+          `the query compiled to ${compiled.parameters.length} parameters, not ${this.parameterCount}`,
+        );
+      }
+      this.sql = compiled.sql;
+    }
+    const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.sql, [...parameters]));
+    return result.rows;
+  }
+}
