@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { Logger } from '@nestjs/common';
+import { prepareGracefulStop } from './http/graceful-stop';
 import { createServer } from './server';
 
 /** Exit status for a configuration error (sysexits EX_CONFIG), as the button agent uses. */
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       'VIGIE_AUTH=off: devices and operators are not authenticated (lab bench only)',
     );
   }
+  const beginStop = prepareGracefulStop(app);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log({ event: 'server.stopping', signal }, 'stopping: finishing requests, closing the store');
-    // app.close() stops accepting, lets in-flight requests finish, then closes the store.
+    // Stop accepting and tell busy connections to close; app.close() then waits for the
+    // requests in flight to be answered and closes the store.
+    beginStop();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

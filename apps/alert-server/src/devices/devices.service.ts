@@ -19,8 +19,8 @@ import { DevicesRepository } from './devices.repository';
 interface DeviceState {
   row: DevicesTable;
   online: boolean;
-  /** A write of this device is queued and will read the latest state when it runs. */
-  persistQueued: boolean;
+  /** A queued write of this device; it reads the latest state when it runs. */
+  pendingPersist: Promise<void> | null;
 }
 
 /** What a device reports about itself; absent fields keep their last known value. */
@@ -53,7 +53,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     for (const row of await this.repository.findAll()) {
       const online = now - Date.parse(row.last_seen_at) <= this.offlineAfterMs;
-      this.devices.set(row.id, { row, online, persistQueued: false });
+      this.devices.set(row.id, { row, online, pendingPersist: null });
     }
     // Check often enough that going offline is noticed within a small part of the window.
     const period = Math.min(5000, Math.max(250, this.offlineAfterMs / 10));
@@ -104,7 +104,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
           last_seen_at: lastSeenAt,
         },
         online: false,
-        persistQueued: false,
+        pendingPersist: null,
       };
       this.devices.set(deviceId, state);
     }
@@ -142,14 +142,14 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Queues one write of the device's current state; callers meanwhile share that write. */
   private persist(deviceId: string): Promise<void> {
     const state = this.devices.get(deviceId)!;
-    if (state.persistQueued) return this.store.write(() => Promise.resolve());
-    state.persistQueued = true;
-    return this.store.write(async (trx) => {
-      state.persistQueued = false;
+    state.pendingPersist ??= this.store.write(async (trx) => {
+      state.pendingPersist = null;
       await this.repository.upsert(trx, { ...state.row });
     });
+    return state.pendingPersist;
   }
 }
 

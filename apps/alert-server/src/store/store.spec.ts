@@ -35,11 +35,24 @@ describe('Store', () => {
         .execute(),
     );
 
-  it('creates the folder and uses WAL with synchronous=FULL', async () => {
+  it('creates the folder, uses WAL, and answers a write only after the WAL is fsynced', async () => {
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
-    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
     expect(mode.rows[0].journal_mode).toBe('wal');
-    expect(sync.rows[0].synchronous).toBe(2); // FULL
+    // Commits only write the WAL (NORMAL); the fsync happens off the event loop, before answering.
+    const walSync = (store as unknown as { walSync: { sync(): Promise<void> } }).walSync;
+    let releaseSync!: () => void;
+    const sync = jest
+      .spyOn(walSync, 'sync')
+      .mockImplementation(() => new Promise<void>((resolve) => (releaseSync = resolve)));
+    let answered = false;
+    const write = insertDevice('pi-durable').then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect(answered).toBe(false);
+    releaseSync();
+    await write;
+    expect(answered).toBe(true);
+    sync.mockRestore();
   });
 
   it('groups writes queued in the same turn of the event loop into one commit', async () => {

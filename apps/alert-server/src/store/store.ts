@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect, Transaction, sql } from 'kysely';
 import { migrationProvider } from './migrations';
 import { Database } from './schema';
 import { StatementCache } from './statement-cache';
+import { WalSync } from './wal-sync';
 
 export type WriteOperation<T> = (trx: Transaction<Database>) => Promise<T>;
 
@@ -28,11 +29,12 @@ export class StoreClosedError extends Error {
  * The durable store. Reads go straight to the query layer; writes go through `write()`,
  * which groups every write queued while the previous commit ran into one transaction
  * (group commit): each caller still resolves only after its own commit is on disk
- * (WAL with synchronous=FULL), but N concurrent alerts cost one fsync, not N.
+ * (see `WalSync`), but N concurrent alerts cost one fsync, not N.
  */
 export class Store {
   readonly db: Kysely<Database>;
   private readonly sqlite: BetterSqlite3.Database;
+  private readonly walSync: WalSync;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> | null = null;
@@ -43,7 +45,10 @@ export class Store {
     mkdirSync(dirname(path), { recursive: true });
     this.sqlite = new BetterSqlite3(path);
     this.sqlite.pragma('journal_mode = WAL');
-    this.sqlite.pragma('synchronous = FULL');
+    // NORMAL: a commit only writes the WAL; `WalSync` then fsyncs it off the event loop
+    // before any caller is answered, which is the durability of FULL without the stall.
+    this.sqlite.pragma('synchronous = NORMAL');
+    this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
     this.db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: new StatementCache(this.sqlite) }),
@@ -56,6 +61,7 @@ export class Store {
     try {
       const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+      await store.walSync.open();
     } catch (error) {
       await store.db.destroy();
       throw error;
@@ -86,6 +92,7 @@ export class Store {
       await (this.flushing ?? this.flush());
     }
     await this.db.destroy();
+    await this.walSync.close();
   }
 
   private scheduleFlush(): void {
@@ -118,6 +125,7 @@ export class Store {
     try {
       outcomes = await this.runBatch(batch, false);
       if (outcomes.some((outcome) => !outcome.ok)) outcomes = await this.runBatch(batch, true);
+      await this.walSync.sync();
     } catch (commitError) {
       for (const write of batch) write.reject(commitError);
       return;
