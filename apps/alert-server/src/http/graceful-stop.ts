@@ -1,5 +1,4 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Server } from 'node:http';
 
 /** Longest a client may hold the server after SIGTERM: then its connections are cut. */
 const GRACE_MS = 10_000;
