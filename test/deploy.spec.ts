@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The deployment files a technician installs: the systemd units must load, the scripts
+ * must parse and pass shellcheck. CI installs the tools (.ci/run) and requires them; on a
+ * developer machine without them, only the checks that need nothing are run.
+ */
+const root = join(__dirname, '..');
+const toolsRequired = process.env.CI === 'true';
+const units = ['deploy/systemd/vigie-alert-server.service', 'deploy/systemd/vigie-button-agent.service'];
+const scripts = ['deploy/install-agent.sh', 'deploy/agent-doctor.sh'];
+
+function available(tool: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  if (!found && toolsRequired) throw new Error(`${tool} is required in CI (.ci/run installs it)`);
+  if (!found) process.stderr.write(`deploy checks: ${tool} not installed here, its check is not run\n`);
+  return found;
+}
+
+describe('deployment files', () => {
+  it.each(units)('%s is accepted by systemd-analyze verify', (unit) => {
+    if (!available('systemd-analyze')) return;
+    const result = spawnSync('systemd-analyze', ['verify', join(root, unit)], { encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.each(units)(
+    '%s restarts on failure but not on a configuration error, and stops with SIGTERM',
+    (unit) => {
+      const text = readFileSync(join(root, unit), 'utf8');
+      expect(text).toMatch(/^Restart=always$/m);
+      expect(text).toMatch(/^RestartPreventExitStatus=78$/m);
+      expect(text).toMatch(/^KillSignal=SIGTERM$/m);
+      expect(text).toMatch(/^User=vigie$/m);
+      expect(text).toMatch(/^StateDirectory=/m);
+    },
+  );
+
+  it('runs the agent in the gpio group with its settings from /etc/vigie/button-agent.env', () => {
+    const text = readFileSync(join(root, 'deploy/systemd/vigie-button-agent.service'), 'utf8');
+    expect(text).toMatch(/^SupplementaryGroups=gpio$/m);
+    expect(text).toMatch(/^EnvironmentFile=\/etc\/vigie\/button-agent.env$/m);
+    expect(text).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/vigie\/dist\/apps\/button-agent\/main.js run$/m);
+  });
+
+  it.each(scripts)('%s parses (bash -n)', (script) => {
+    const result = spawnSync('bash', ['-n', join(root, script)], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.each(scripts)('%s passes shellcheck', (script) => {
+    if (!available('shellcheck')) return;
+    const result = spawnSync('shellcheck', [join(root, script)], { encoding: 'utf8' });
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('documents every variable of the agent in the example env file', () => {
+    const example = readFileSync(join(root, 'deploy/button-agent.env.example'), 'utf8');
+    for (const name of [
+      'VIGIE_SERVER_URL',
+      'VIGIE_DEVICE_ID',
+      'VIGIE_DEVICE_TOKEN',
+      'VIGIE_LOCATION',
+      'VIGIE_BUTTONS',
+    ]) {
+      expect(example).toContain(name);
+    }
+  });
+});
