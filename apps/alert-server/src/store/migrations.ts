@@ -48,6 +48,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_alerts_by_device_and_status': {
+    // "This device's open alerts" read every row of a busy device (~20 ms at 1M alerts,
+    // holding the event loop); with this index it reads one page.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('alerts_by_device_id_status_received')
+        .on('alerts')
+        .columns(['device_id', 'status', 'received_at', 'id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
