@@ -1,38 +1,96 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on one machine, for a first look. Runs what `npm run build`
-// produced: the alert server on ./data/vigie.db. Ctrl+C stops everything gracefully.
+// produced: the alert server on ./data/vigie.db, then a button agent whose button is this
+// terminal's keyboard (Enter sends an alert). Ctrl+C stops both gracefully.
 'use strict';
 const { spawn } = require('node:child_process');
+const http = require('node:http');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const port = process.env.PORT || '3000';
-const env = { ...process.env, PORT: port, LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' };
+const logFormat = process.env.LOG_FORMAT || 'pretty';
+const children = [];
 
-const server = spawn(process.execPath, [path.join(root, 'dist/apps/alert-server/main.js')], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+function start(name, args, env, stdin) {
+  const child = spawn(process.execPath, [path.join(root, `dist/apps/${name}/main.js`), ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_FORMAT: logFormat, ...env },
+    stdio: [stdin, 'inherit', 'inherit'],
+  });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${name} stopped (${signal ?? `exit ${code}`}); stopping the rest\n`);
+      stop(code || 1);
+    }
+  });
+  return child;
+}
 
-process.stdout.write(
-  [
-    '',
-    `Vigie alert server starting on http://localhost:${port}`,
-    'Raise an alert from another terminal:',
-    `  curl -i -H 'Content-Type: application/json' -d '{"deviceId":"pi-demo","type":"test","message":"Essai"}' http://localhost:${port}/alerts`,
-    `  curl http://localhost:${port}/alerts`,
-    `Metrics: http://localhost:${port}/metrics   Ctrl+C stops.`,
-    '',
-  ].join('\n') + '\n',
-);
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    server.kill('SIGTERM');
+function waitForReady(deadline) {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const request = http.get(`http://127.0.0.1:${port}/health/ready`, (response) => {
+        response.resume();
+        if (response.statusCode === 200) resolve();
+        else retry();
+      });
+      request.on('error', retry);
+    };
+    const retry = () =>
+      Date.now() > deadline
+        ? reject(new Error('the alert server did not become ready'))
+        : setTimeout(attempt, 200);
+    attempt();
   });
 }
-server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+let stopping = false;
+let exitCode = 0;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  exitCode = code;
+  for (const child of children) child.kill('SIGTERM');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(0));
+process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+
+async function main() {
+  start('alert-server', [], { PORT: port }, 'ignore');
+  await waitForReady(Date.now() + 30_000);
+  start(
+    'button-agent',
+    ['run'],
+    {
+      VIGIE_SERVER_URL: `http://127.0.0.1:${port}`,
+      VIGIE_DEVICE_ID: process.env.VIGIE_DEVICE_ID || 'pi-demo',
+      VIGIE_LOCATION: process.env.VIGIE_LOCATION || 'Bureau de démonstration',
+      VIGIE_BUTTONS: process.env.VIGIE_BUTTONS || '17:panic,27:fire:Feu,22:medical:Malaise',
+      VIGIE_GPIO_DRIVER: 'keyboard',
+      VIGIE_SPOOL_DIR: process.env.VIGIE_SPOOL_DIR || path.join(root, 'data/spool'),
+      VIGIE_HEARTBEAT_S: '10',
+    },
+    'inherit',
+  );
+  process.stdout.write(
+    [
+      '',
+      `Vigie is running: alert server on http://localhost:${port}, button agent pi-demo.`,
+      'Press Enter to press the button (panic); type "fire" or "medical" then Enter for the others.',
+      `See the alerts: curl http://localhost:${port}/alerts   Metrics: http://localhost:${port}/metrics`,
+      'Ctrl+C stops everything.',
+      '',
+    ].join('\n') + '\n',
+  );
+  await Promise.all(children.map((child) => new Promise((resolve) => child.on('exit', resolve))));
+  process.exit(exitCode);
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start: ${error.message}\n`);
+  stop(1);
+  setTimeout(() => process.exit(1), 2000).unref();
+});
