@@ -10,6 +10,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { CreateAlertDto, defaultSeverity } from '../libs/contracts/src';
+import { VALIDATION_OPTIONS } from '../apps/alert-server/src/http/validation';
 
 @Controller('alerts')
 class BaselineAlertsController {
@@ -44,14 +45,7 @@ class BaselineAlertsController {
   providers: [
     {
       provide: APP_PIPE,
-      // The alert server's options, so validation costs the same.
-      useValue: new ValidationPipe({
-        whitelist: true,
-        forbidNonWhitelisted: true,
-        transform: true,
-        transformOptions: { enableImplicitConversion: false },
-        validationError: { target: false, value: false },
-      }),
+      useValue: new ValidationPipe(VALIDATION_OPTIONS),
     },
   ],
 })

@@ -11,6 +11,7 @@ import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { VALIDATION_OPTIONS } from './http/validation';
 import { loggingOptions } from './observability/logging';
 import { MetricsStateBinding } from './observability/metrics-state.binding';
 import { ObservabilityModule } from './observability/observability.module';
@@ -35,14 +36,7 @@ export class AppModule implements NestModule {
         MetricsStateBinding,
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            // Values are checked as sent: "5" is not a number in a JSON body.
-            transformOptions: { enableImplicitConversion: false },
-            validationError: { target: false, value: false },
-          }),
+          useValue: new ValidationPipe(VALIDATION_OPTIONS),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
