@@ -228,4 +228,19 @@ describe('delivery policy against a scripted HTTP server', () => {
     await until(() => spooled().length === 0, 'both delivered long before the minute is up', 5000);
     await slow.stop();
   });
+
+  it('wakes when another process (a `send` run by hand) spools an alert while it is idle', async () => {
+    delivery.start();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // idle: nothing to deliver
+    const other = new Spool(dir); // a second writer, as `send` would be
+    const alert: AlertBody = {
+      id: uuidv7(),
+      deviceId: 'pi-test',
+      type: 'test',
+      triggeredAt: new Date().toISOString(),
+    };
+    await other.add(alert);
+    await until(() => spooled().length === 0, 'delivery without a press in this process', 5000);
+    expect((JSON.parse(server.requests[0].body) as AlertBody).id).toBe(alert.id);
+  });
 });

@@ -13,6 +13,14 @@ describe('uuidv7', () => {
     expect(earlier < later).toBe(true);
     expect(new Set(Array.from({ length: 1000 }, () => uuidv7())).size).toBe(1000);
   });
+
+  it('strictly increases within one millisecond, even past the counter', () => {
+    const now = Date.UTC(2030, 0, 1);
+    const ids = Array.from({ length: 5000 }, () => uuidv7(now));
+    expect(ids.every((id) => UUID_V7.test(id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
 
 describe('CreateAlertDto', () => {

@@ -11,6 +11,9 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
+/** While the spool is empty, look again this often even without a watch event. */
+const IDLE_RECHECK_MS = 60_000;
+
 /** Final state of one alert after `deliverUntil`. */
 export type DeliveryResult = 'accepted' | 'rejected' | 'pending';
 
@@ -25,6 +28,7 @@ export class Delivery {
   private loop: Promise<void> | null = null;
   private wakeRequested = false;
   private wakeUp: (() => void) | null = null;
+  private stopWatching: (() => void) | null = null;
 
   constructor(
     private readonly spool: Spool,
@@ -36,6 +40,7 @@ export class Delivery {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopWatching = this.spool.watch(() => this.wake());
     this.loop = this.run();
   }
 
@@ -48,6 +53,7 @@ export class Delivery {
   /** Stops after the request in flight (if any) has its answer and the spool is updated. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopWatching?.();
     this.wake();
     await this.loop;
   }
@@ -70,7 +76,8 @@ export class Delivery {
       try {
         const alert = await this.spool.oldest();
         if (!alert) {
-          await this.sleep(Number.POSITIVE_INFINITY);
+          // Idle until a new file appears; the slow timer only backs up a lost watch event.
+          await this.sleep(IDLE_RECHECK_MS);
           continue;
         }
         const outcome = await this.sender.send(alert);

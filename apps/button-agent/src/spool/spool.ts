@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, watch } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlertBody, SpoolRecord } from './spooled-alert';
@@ -106,6 +106,18 @@ export class Spool {
     await writeFile(join(this.rejectedDir, `${id}.response.json`), JSON.stringify(answer, null, 2));
     await rename(join(this.dir, `${id}.json`), join(this.rejectedDir, `${id}.json`)).catch(ignoreMissing);
     await fsyncDirectory(this.dir);
+  }
+
+  /**
+   * Calls `onAdded` when an alert file appears, whoever wrote it (this agent or a `send`
+   * run by hand), so an idle delivery wakes without polling. Returns the way to stop watching.
+   */
+  watch(onAdded: () => void): () => void {
+    const watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+      if (name === null || SPOOL_FILE.test(name.toString())) onAdded();
+    });
+    watcher.on('error', () => watcher.close());
+    return () => watcher.close();
   }
 
   /** Removes temp files that a dead writer left: their alert was never reported as spooled. */
