@@ -1,10 +1,13 @@
 'use strict';
-/** `node bench/run.js ingest|list`: the benchmarks behind `npm run bench:ingest` / `bench:list`. */
-const benches = { ingest: './ingest', list: './list' };
+/**
+ * `node bench/run.js ingest|list|agent`: the benchmarks behind `npm run bench:ingest`,
+ * `bench:list` and `bench:agent`.
+ */
+const benches = { ingest: './ingest', list: './list', agent: './agent' };
 const name = process.argv[2];
 
 if (!Object.hasOwn(benches, name)) {
-  process.stderr.write('usage: node bench/run.js ingest|list\n');
+  process.stderr.write('usage: node bench/run.js ingest|list|agent\n');
   process.exit(2);
 }
 require(benches[name])

@@ -1,4 +1,5 @@
-import { AlertType, uuidv7 } from '@app/contracts';
+import type { AlertType } from '@app/contracts/alert';
+import { uuidv7 } from '@app/contracts/uuid';
 import { ButtonConfig } from '../config/agent-config';
 import { AlertBody } from '../spool/spooled-alert';
 

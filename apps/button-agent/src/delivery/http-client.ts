@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import { AgentConfig } from '../config/agent-config';
 import { codeForNetworkError } from '../diagnostics/error-codes';
-import packageJson from '../../../../package.json';
+import { version as packageVersion } from '../../../../package.json';
 
 /** Injection token of the axios instance for the alert server. */
 export const SERVER_HTTP = Symbol('SERVER_HTTP');
@@ -59,7 +59,7 @@ function withConnectTimeout<T extends HttpAgent>(agent: T): T {
 
 /** The version in package.json, bundled at build time. */
 export function agentVersion(): string {
-  return packageJson.version;
+  return packageVersion;
 }
 
 /** The stable code of a request that got no HTTP answer (axios wraps the system error). */

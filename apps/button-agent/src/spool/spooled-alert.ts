@@ -1,4 +1,4 @@
-import { AlertSeverity, AlertType } from '@app/contracts';
+import type { AlertSeverity, AlertType } from '@app/contracts/alert';
 
 /** The body the agent posts: made once at press time, identical on every retry. */
 export interface AlertBody {
