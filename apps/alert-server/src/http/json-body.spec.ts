@@ -33,7 +33,7 @@ describe('parseJsonObject', () => {
     });
     expect(parse('{"constructor":{"prototype":{}}}')).toEqual({
       ok: false,
-      messages: ['property prototype should not exist', 'property constructor should not exist'],
+      messages: ['property constructor should not exist', 'property prototype should not exist'],
     });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

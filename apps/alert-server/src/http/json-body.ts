@@ -26,16 +26,13 @@ export function parseJsonObject(bytes: Buffer): JsonBodyResult {
   if (nestingDepth(text) > MAX_JSON_DEPTH) {
     return { ok: false, messages: [`body must not nest deeper than ${MAX_JSON_DEPTH} levels`] };
   }
-  const forbidden = new Set<string>();
   let value: unknown;
   try {
-    value = JSON.parse(text, (key, item: unknown) => {
-      if (isForbiddenKey(key)) forbidden.add(key);
-      return item;
-    });
+    value = JSON.parse(text);
   } catch (error) {
     return { ok: false, messages: [`body is not valid JSON: ${(error as Error).message}`] };
   }
+  const forbidden = forbiddenKeys(value);
   if (forbidden.size > 0) {
     return { ok: false, messages: [...forbidden].map((key) => `property ${key} should not exist`) };
   }
@@ -43,6 +40,20 @@ export function parseJsonObject(bytes: Buffer): JsonBodyResult {
     return { ok: false, messages: ['body must be a JSON object'] };
   }
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** Forbidden keys anywhere in a parsed value (depth already bounded, so recursion is safe). */
+function forbiddenKeys(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value !== 'object' || value === null) return found;
+  if (Array.isArray(value)) {
+    for (const item of value) forbiddenKeys(item, found);
+    return found;
+  }
+  for (const key of Object.keys(value)) {
+    if (isForbiddenKey(key)) found.add(key);
+    forbiddenKeys((value as Record<string, unknown>)[key], found);
+  }
+  return found;
 }
 
 /** Deepest nesting of arrays and objects, ignoring brackets inside strings. */
