@@ -19,19 +19,33 @@ fail() {
 [[ "$APP_DIR" == /opt/vigie ]] || fail "clone Vigie to /opt/vigie first (the service runs from there), then run /opt/vigie/deploy/install-agent.sh"
 command -v apt-get > /dev/null || fail "apt-get not found: this script is for Raspberry Pi OS or Debian"
 
-say "Installing Debian packages: nodejs, npm, gpiod and the tools to build native modules"
-apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  nodejs npm gpiod ca-certificates python3 make g++
-
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if ((node_major < MIN_NODE_MAJOR)); then
-  fail "Node.js $(node --version) is installed, but Vigie needs Node.js ${MIN_NODE_MAJOR} or newer.
+node_too_old() {
+  fail "Node.js $1 is what this system offers, but Vigie needs Node.js ${MIN_NODE_MAJOR} or newer.
   Raspberry Pi OS Bookworm ships Node.js 18: install Node.js ${MIN_NODE_MAJOR}+ from the NodeSource
   Debian packages (or the official Node.js arm64/armv7l binaries in /usr/local), check that
   'node --version' prints v${MIN_NODE_MAJOR} or newer, then run this script again.
   Raspberry Pi OS Trixie ships a recent enough Node.js."
+}
+
+say "Checking Node.js"
+apt-get update
+packages=(gpiod ca-certificates python3 make g++)
+if command -v node > /dev/null; then
+  # Keep the Node.js already there (e.g. NodeSource's, which bundles npm): Debian's npm
+  # package would pull Debian's nodejs back in.
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  ((node_major >= MIN_NODE_MAJOR)) || node_too_old "$(node --version)"
+  command -v npm > /dev/null || packages+=(npm)
+else
+  candidate=$(apt-cache policy nodejs | awk '/Candidate:/ { print $2 }')
+  candidate=${candidate#*:} # drop a Debian epoch such as "1:"
+  [[ -n "$candidate" && "$candidate" != "(none)" ]] || node_too_old "(none)"
+  ((${candidate%%.*} >= MIN_NODE_MAJOR)) || node_too_old "$candidate"
+  packages+=(nodejs npm)
 fi
+
+say "Installing Debian packages: ${packages[*]}"
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
 
 say "Creating the service user 'vigie' (member of the gpio group)"
 getent group gpio > /dev/null || groupadd --system gpio
@@ -55,8 +69,16 @@ fi
 
 say "Installing and enabling $UNIT"
 install -m 0644 "deploy/systemd/$UNIT" "/etc/systemd/system/$UNIT"
-systemctl daemon-reload
-systemctl enable "$UNIT"
+if [[ -d /run/systemd/system ]]; then
+  systemctl daemon-reload
+  systemctl enable "$UNIT"
+else
+  # An image being prepared (chroot) or a container: enable for the next boot only.
+  install -d /etc/systemd/system/multi-user.target.wants
+  ln -sf "/etc/systemd/system/$UNIT" "/etc/systemd/system/multi-user.target.wants/$UNIT"
+  say "systemd is not running here: $UNIT will start at the next boot"
+  exit 0
+fi
 
 if [[ "${created_env:-}" == yes ]]; then
   cat << MSG
