@@ -77,10 +77,10 @@ else
   install -d /etc/systemd/system/multi-user.target.wants
   ln -sf "/etc/systemd/system/$UNIT" "/etc/systemd/system/multi-user.target.wants/$UNIT"
   say "systemd is not running here: $UNIT will start at the next boot"
-  exit 0
+  systemd_running=no
 fi
 
-if [[ "${created_env:-}" == yes ]]; then
+if [[ "${created_env:-}" == yes || "${systemd_running:-yes}" == no ]]; then
   cat << MSG
 
 Installed. Now edit $ENV_FILE (at least VIGIE_SERVER_URL, VIGIE_LOCATION, VIGIE_BUTTONS), then:
