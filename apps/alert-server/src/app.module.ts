@@ -9,6 +9,7 @@ import { ConfigModule } from './config/config.module';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
+import { LiveModule } from './live/live.module';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { VALIDATION_OPTIONS } from './http/validation';
@@ -31,6 +32,7 @@ export class AppModule implements NestModule {
         DevicesModule,
         AlertsModule,
         HealthModule,
+        LiveModule,
       ],
       providers: [
         MetricsStateBinding,

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       logFormat: 'json',
       auth: 'required',
       metricsToken: null,
+      liveKeepAliveSeconds: 15,
     });
   });
 
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
     ['VIGIE_AUTH', 'maybe'],
     ['VIGIE_METRICS_TOKEN', 'short'],
     ['DATABASE_URL', 'postgres://vigie@db/vigie'],
+    ['VIGIE_LIVE_KEEPALIVE_S', '30'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     const error = captureConfigError({ [name]: value });
     expect(error.problems).toHaveLength(1);

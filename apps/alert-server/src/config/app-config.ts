@@ -12,6 +12,8 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   auth: 'required' | 'off';
   metricsToken: string | null;
+  /** Period of the keep-alive comment on `GET /events` (the contract asks for at most 15 s). */
+  liveKeepAliveSeconds: number;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -39,6 +41,9 @@ export function loadConfig(env: Env): AppConfig {
       if (raw.length < 16) throw new InvalidValue('expected at least 16 characters');
       return raw;
     }),
+    liveKeepAliveSeconds: reader.read('VIGIE_LIVE_KEEPALIVE_S', 15, (raw) =>
+      integerIn(raw, 1, 15, 'expected a whole number of seconds from 1 to 15'),
+    ),
   };
   reader.read('DATABASE_URL', null, () => {
     throw new InvalidValue('the PostgreSQL backend is not available in this version; unset it to use SQLite');
