@@ -6,6 +6,7 @@ import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
@@ -33,6 +34,7 @@ export class AppModule implements NestModule {
         AlertsModule,
         HealthModule,
         LiveModule,
+        DashboardModule,
       ],
       providers: [
         MetricsStateBinding,

@@ -1,0 +1,126 @@
+import type { Alert } from '@app/contracts';
+import type { AlertAction } from './api';
+import { TYPE_COLOURS, pressedAt, typeIcon } from './alert-types';
+import { el } from './dom';
+import { formatDateTime, since, t, typeLabel } from './i18n';
+
+export type ActionHandler = (alert: Alert, action: AlertAction, card: HTMLElement) => void;
+
+/**
+ * Draws the active alerts into #active-alerts. Cards are kept and updated in place (not
+ * redrawn) so a note being typed, or the keyboard focus, survives live updates.
+ */
+export class AlertCards {
+  private readonly cards = new Map<string, HTMLElement>();
+  private readonly empty = el('p', { class: 'empty' }, t('noActiveAlerts'));
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onAction: ActionHandler,
+  ) {}
+
+  render(alerts: Alert[]): void {
+    const ids = new Set(alerts.map((alert) => alert.id));
+    for (const [id, card] of this.cards) {
+      if (!ids.has(id)) {
+        card.remove();
+        this.cards.delete(id);
+      }
+    }
+    let previous: HTMLElement | null = null;
+    for (const alert of alerts) {
+      let card = this.cards.get(alert.id);
+      if (!card) {
+        card = this.create(alert);
+        this.cards.set(alert.id, card);
+      }
+      this.update(card, alert);
+      const expectedNext: ChildNode | null = previous ? previous.nextSibling : this.container.firstChild;
+      // Move only when out of place: moving a node takes the keyboard focus away from it.
+      if (expectedNext !== card) this.container.insertBefore(card, expectedNext);
+      previous = card;
+    }
+    if (alerts.length === 0) this.container.append(this.empty);
+    else this.empty.remove();
+    this.tick();
+  }
+
+  /** Refreshes the "time since the press" of every card (called every second). */
+  tick(now = Date.now()): void {
+    for (const card of this.cards.values()) {
+      const age = card.querySelector<HTMLElement>('.alert-age');
+      const pressed = Number(card.dataset.pressedAt);
+      if (age) age.textContent = since(new Date(pressed).toISOString(), now);
+    }
+  }
+
+  private create(alert: Alert): HTMLElement {
+    const noteId = `note-${alert.id}`;
+    const card = el(
+      'article',
+      { class: 'alert-card', 'data-alert-id': alert.id, 'data-type': alert.type },
+      el(
+        'header',
+        { class: 'alert-head' },
+        el('span', { class: 'alert-type' }, typeIcon(alert.type), el('span', {}, typeLabel(alert.type))),
+        el('span', { class: 'alert-status' }),
+        el('time', { class: 'alert-age', datetime: alert.triggeredAt }),
+      ),
+      el('p', { class: 'alert-location' }, alert.location ?? ''),
+      el('p', { class: 'alert-message' }, alert.message ?? ''),
+      el(
+        'p',
+        { class: 'alert-meta' },
+        el('span', { class: 'meta-label' }, `${t('device')} `),
+        el('span', { class: 'alert-device' }, alert.deviceId),
+        el('span', { class: 'meta-label' }, ` · ${t('button')} `),
+        el('span', { class: 'alert-button' }, alert.button ?? '—'),
+        el('span', { class: 'meta-label' }, ` · ${formatDateTime(alert.triggeredAt)}`),
+      ),
+      el('p', { class: 'alert-ack-info' }),
+      el(
+        'div',
+        { class: 'alert-actions' },
+        el('label', { for: noteId, class: 'note-label' }, t('note')),
+        el('textarea', { id: noteId, class: 'alert-note', rows: '1', maxlength: '500' }),
+        el('button', { type: 'button', class: 'acknowledge' }, t('acknowledge')),
+        el('button', { type: 'button', class: 'resolve' }, t('resolve')),
+      ),
+      el('p', { class: 'alert-error', role: 'alert' }),
+    );
+    card.style.setProperty('--type-colour', TYPE_COLOURS[alert.type]);
+    card.dataset.pressedAt = String(pressedAt(alert));
+    const label = `${typeLabel(alert.type)} ${alert.location ?? ''} ${alert.deviceId}`;
+    card.setAttribute('aria-label', label);
+    card.querySelector('button.acknowledge')?.addEventListener('click', () => {
+      this.onAction(this.current(card), 'acknowledge', card);
+    });
+    card.querySelector('button.resolve')?.addEventListener('click', () => {
+      this.onAction(this.current(card), 'resolve', card);
+    });
+    return card;
+  }
+
+  private readonly latest = new WeakMap<HTMLElement, Alert>();
+
+  private current(card: HTMLElement): Alert {
+    return this.latest.get(card) as Alert;
+  }
+
+  private update(card: HTMLElement, alert: Alert): void {
+    this.latest.set(card, alert);
+    card.dataset.status = alert.status;
+    const status = card.querySelector('.alert-status');
+    if (status) status.textContent = t(alert.status);
+    const ack = card.querySelector('.alert-ack-info');
+    if (ack) {
+      ack.textContent =
+        alert.status === 'acknowledged'
+          ? t('ackBy', { by: alert.acknowledgedBy ?? '?', at: formatDateTime(alert.acknowledgedAt) }) +
+            (alert.acknowledgementNote ? ` — ${alert.acknowledgementNote}` : '')
+          : '';
+    }
+    const acknowledge = card.querySelector<HTMLButtonElement>('button.acknowledge');
+    if (acknowledge) acknowledge.disabled = alert.status !== 'open';
+  }
+}
