@@ -44,12 +44,11 @@ export class AlertsService {
   async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
     const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
-    const deviceIsNew = !this.devices.isKnown(row.device_id);
     const outcome = await this.store.write(async (trx) => {
       const inserted = await this.alerts.insertIfAbsent(trx, row);
       if (inserted) {
-        // A device first known from an alert is stored with it: a crash cannot forget it.
-        if (deviceIsNew) await this.devices.recordSeenWithAlert(trx, row.device_id, receivedAt, row.location);
+        // The device's last-seen is stored with its alert: a crash cannot forget either.
+        await this.devices.recordSeenWithAlert(trx, row.device_id, receivedAt, row.location);
         return { created: true as const, stored: inserted };
       }
       const stored = await this.alerts.findById(row.id, trx);
@@ -58,7 +57,7 @@ export class AlertsService {
 
     if (outcome.created) {
       const alert = toAlert(outcome.stored);
-      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location });
+      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location }, false);
       this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert, secondsSince(reception)));
       return { alert, created: true };
     }
@@ -68,7 +67,8 @@ export class AlertsService {
       throw new ConflictException(detail);
     }
     const alert = toAlert(outcome.stored);
-    this.devices.recordActivity(alert.deviceId, receivedAt, {});
+    // A retry changes nothing stored; the device's next heartbeat or alert records it.
+    this.devices.recordActivity(alert.deviceId, receivedAt, {}, false);
     this.events.emit(ALERT_DUPLICATE, new AlertDuplicateEvent(alert, secondsSince(reception)));
     return { alert, created: false };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Transaction } from 'kysely';
 import { Database, DevicesTable } from '../store/schema';
+import { PreparedQuery } from '../store/prepared-query';
 import { Store } from '../store/store';
 
 @Injectable()
@@ -37,26 +38,36 @@ export class DevicesRepository {
     at: string,
     location: string | null,
   ): Promise<void> {
-    await trx
-      .insertInto('devices')
-      .values({
-        id,
-        location,
-        agent_version: null,
-        spool_depth: null,
-        uptime_seconds: null,
-        first_seen_at: at,
-        last_seen_at: at,
-      })
-      .onConflict((conflict) =>
-        conflict
-          .column('id')
-          .doUpdateSet((eb) => ({
-            last_seen_at: eb.ref('excluded.last_seen_at'),
-            location: eb.fn.coalesce('excluded.location', 'devices.location'),
-          }))
-          .where('devices.last_seen_at', '<', at),
-      )
-      .execute();
+    await recordSeen.execute(trx, [id, location, null, null, null, at, at]);
   }
 }
+
+/** Insert a device, or move its last-seen forward (never back) and keep a known location. */
+const DEVICE_COLUMNS = [
+  'id',
+  'location',
+  'agent_version',
+  'spool_depth',
+  'uptime_seconds',
+  'first_seen_at',
+  'last_seen_at',
+] as const satisfies ReadonlyArray<keyof DevicesTable>;
+
+const recordSeen = new PreparedQuery<never>(DEVICE_COLUMNS.length, (db, placeholders) =>
+  db
+    .insertInto('devices')
+    .values(
+      Object.fromEntries(
+        DEVICE_COLUMNS.map((column, i) => [column, placeholders[i]]),
+      ) as unknown as DevicesTable,
+    )
+    .onConflict((conflict) =>
+      conflict
+        .column('id')
+        .doUpdateSet((eb) => ({
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+          location: eb.fn.coalesce('excluded.location', 'devices.location'),
+        }))
+        .where('devices.last_seen_at', '<', (eb) => eb.ref('excluded.last_seen_at')),
+    ),
+);

@@ -71,10 +71,6 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     await this.persist(deviceId);
   }
 
-  isKnown(deviceId: string): boolean {
-    return this.devices.has(deviceId);
-  }
-
   /** Stores, inside an alert's transaction, that its device spoke (see the repository). */
   recordSeenWithAlert(
     trx: Transaction<Database>,
