@@ -57,7 +57,9 @@ export class AlertsService {
 
     if (outcome.created) {
       const alert = toAlert(outcome.stored);
-      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location }, false);
+      // An alert without a location says nothing about where the device is: keep the known one,
+      // as the stored upsert does.
+      this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location ?? undefined }, false);
       this.events.emit(ALERT_CREATED, new AlertCreatedEvent(alert, secondsSince(reception)));
       return { alert, created: true };
     }
