@@ -9,7 +9,6 @@ export const ALERT_ACKNOWLEDGED = 'alert.acknowledged';
 export const ALERT_RESOLVED = 'alert.resolved';
 export const DEVICE_ONLINE = 'device.online';
 export const DEVICE_OFFLINE = 'device.offline';
-export const DEVICE_SEEN = 'device.seen';
 
 export const REJECTION_REASONS = [
   'validation',
@@ -65,10 +64,5 @@ export class DeviceOnlineEvent {
 }
 
 export class DeviceOfflineEvent {
-  constructor(readonly device: Device) {}
-}
-
-/** Every heartbeat or alert: refreshes last-seen and spool depth. */
-export class DeviceSeenEvent {
   constructor(readonly device: Device) {}
 }

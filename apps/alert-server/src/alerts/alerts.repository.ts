@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AlertStatus, ListAlertsQuery } from '@app/contracts';
 import { Transaction } from 'kysely';
 import { Database, AlertsTable } from '../store/schema';
-import { PreparedQuery } from '../store/prepared-query';
+import { PreparedQuery, placeholderRow } from '../store/prepared-query';
 import { Store } from '../store/store';
 import { AlertCursor } from './alert-cursor';
 
@@ -32,11 +32,7 @@ const ALERT_COLUMNS = [
 const insertIfAbsent = new PreparedQuery<AlertsTable>(ALERT_COLUMNS.length, (db, placeholders) =>
   db
     .insertInto('alerts')
-    .values(
-      Object.fromEntries(
-        ALERT_COLUMNS.map((column, i) => [column, placeholders[i]]),
-      ) as unknown as AlertsTable,
-    )
+    .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
     .onConflict((conflict) => conflict.column('id').doNothing())
     .returningAll(),
 );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Transaction } from 'kysely';
 import { Database, DevicesTable } from '../store/schema';
-import { PreparedQuery } from '../store/prepared-query';
+import { PreparedQuery, placeholderRow } from '../store/prepared-query';
 import { Store } from '../store/store';
 
 @Injectable()
@@ -56,11 +56,7 @@ const DEVICE_COLUMNS = [
 const recordSeen = new PreparedQuery<never>(DEVICE_COLUMNS.length, (db, placeholders) =>
   db
     .insertInto('devices')
-    .values(
-      Object.fromEntries(
-        DEVICE_COLUMNS.map((column, i) => [column, placeholders[i]]),
-      ) as unknown as DevicesTable,
-    )
+    .values(placeholderRow<DevicesTable>(DEVICE_COLUMNS, placeholders))
     .onConflict((conflict) =>
       conflict
         .column('id')

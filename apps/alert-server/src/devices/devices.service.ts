@@ -3,11 +3,9 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   DEVICE_OFFLINE,
   DEVICE_ONLINE,
-  DEVICE_SEEN,
   Device,
   DeviceOfflineEvent,
   DeviceOnlineEvent,
-  DeviceSeenEvent,
   HeartbeatDto,
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -115,7 +113,6 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
       state.online = true;
       this.events.emit(DEVICE_ONLINE, new DeviceOnlineEvent(toDevice(state)));
     }
-    this.events.emit(DEVICE_SEEN, new DeviceSeenEvent(toDevice(state)));
     if (!persist) return;
     this.persist(deviceId).catch((error: unknown) =>
       this.logger.error(

@@ -32,3 +32,11 @@ export class PreparedQuery<Row> {
     return result.rows;
   }
 }
+
+/** A row whose columns are the placeholders, in order: the `values()` of a prepared insert. */
+export function placeholderRow<Row>(
+  columns: readonly (keyof Row & string)[],
+  placeholders: readonly null[],
+): Row {
+  return Object.fromEntries(columns.map((column, i) => [column, placeholders[i]])) as unknown as Row;
+}
