@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect, Transaction, sql } from 'kysely';
 import { migrationProvider } from './migrations';
 import { Database } from './schema';
 import { StatementCache } from './statement-cache';
+import { WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
 import { WalSync } from './wal-sync';
 
 export type WriteOperation<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -35,6 +36,8 @@ export class Store {
   readonly db: Kysely<Database>;
   private readonly sqlite: BetterSqlite3.Database;
   private readonly walSync: WalSync;
+  private readonly path: string;
+  private checkpointer: WalCheckpointer | null = null;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> | null = null;
@@ -42,6 +45,7 @@ export class Store {
 
   private constructor(sqlitePath: string) {
     const path = resolve(sqlitePath);
+    this.path = path;
     mkdirSync(dirname(path), { recursive: true });
     this.sqlite = new BetterSqlite3(path);
     this.sqlite.pragma('journal_mode = WAL');
@@ -55,8 +59,14 @@ export class Store {
     });
   }
 
-  /** Opens (creating the file and its folder if needed) and brings the schema up to date. */
-  static async open(sqlitePath: string): Promise<Store> {
+  /**
+   * Opens (creating the file and its folder if needed), brings the schema up to date and
+   * starts the WAL checkpointer thread.
+   */
+  static async open(
+    sqlitePath: string,
+    options: { checkpointer?: WalCheckpointerOptions } = {},
+  ): Promise<Store> {
     const store = new Store(sqlitePath);
     try {
       const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
@@ -66,7 +76,13 @@ export class Store {
       await store.db.destroy();
       throw error;
     }
+    store.checkpointer = new WalCheckpointer(store.path, store.sqlite, options.checkpointer);
     return store;
+  }
+
+  /** Whether checkpoints run off the event loop, and the last one that copied pages. */
+  get checkpoints(): Pick<WalCheckpointer, 'active' | 'lastCheckpoint'> | null {
+    return this.checkpointer;
   }
 
   /** Runs `operation` in the next group commit; resolves once that commit is durable. */
@@ -91,6 +107,8 @@ export class Store {
     while (this.flushing || this.pending.length > 0) {
       await (this.flushing ?? this.flush());
     }
+    // The writer's connection closes last: closing, it checkpoints what is left and removes the WAL.
+    await this.checkpointer?.stop();
     await this.db.destroy();
     await this.walSync.close();
   }
@@ -107,10 +125,13 @@ export class Store {
 
   private flush(): Promise<void> {
     const batch = this.pending.splice(0, MAX_WRITES_PER_COMMIT);
-    this.flushing = this.commit(batch).finally(() => {
-      this.flushing = null;
-      if (this.pending.length > 0) this.scheduleFlush();
-    });
+    // A due checkpoint runs after this batch is answered and before the next one commits.
+    this.flushing = this.commit(batch)
+      .then(() => this.checkpointer?.checkpointIfDue())
+      .finally(() => {
+        this.flushing = null;
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
     return this.flushing;
   }
 
