@@ -21,8 +21,10 @@ export class AlertCards {
 
   render(alerts: Alert[]): void {
     const ids = new Set(alerts.map((alert) => alert.id));
+    let focusRemoved = false;
     for (const [id, card] of this.cards) {
       if (!ids.has(id)) {
+        focusRemoved ||= card.contains(document.activeElement);
         card.remove();
         this.cards.delete(id);
       }
@@ -42,7 +44,26 @@ export class AlertCards {
     }
     if (alerts.length === 0) this.container.append(this.empty);
     else this.empty.remove();
+    // A keyboard user whose card went away (resolved here or elsewhere) goes on from the board.
+    if (focusRemoved) this.container.focus();
     this.tick();
+  }
+
+  /**
+   * After an action from `card`, whose buttons were disabled meanwhile: gives the keyboard
+   * focus back if it was lost, to the card's next step (Resolve once acknowledged), or to the
+   * board when the card is gone.
+   */
+  restoreFocus(card: HTMLElement): void {
+    const current = document.activeElement;
+    const lost =
+      !current ||
+      current === document.body ||
+      !current.isConnected ||
+      (current instanceof HTMLButtonElement && current.disabled);
+    if (!lost) return;
+    if (card.isConnected) card.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
+    else this.container.focus();
   }
 
   /** Refreshes the "time since the press" of every card (called every second). */

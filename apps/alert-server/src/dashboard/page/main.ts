@@ -9,10 +9,15 @@ import { byId, el } from './dom';
 import { History } from './history';
 import { t, translateStatic } from './i18n';
 import { followEvents } from './live';
+import { RefreshSchedule } from './refresh-schedule';
 
 const OPERATOR_KEY = 'vigie.operator';
 const DEVICES_REFRESH_MS = 30_000;
+/** The chart follows live events; this re-read only moves the 30 days on after midnight. */
 const CHART_REFRESH_MS = 5 * 60_000;
+/** After live changes, one chart re-read every 3 s at most; alerts arriving together wait 300 ms to be one. */
+const CHART_MIN_INTERVAL_MS = 3_000;
+const CHART_SETTLE_MS = 300;
 
 translateStatic(document);
 
@@ -72,6 +77,7 @@ async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promis
     operator.focus();
     return;
   }
+  const hadFocus = card.contains(document.activeElement);
   const buttons = card.querySelectorAll<HTMLButtonElement>('button');
   buttons.forEach((button) => (button.disabled = true));
   try {
@@ -87,6 +93,7 @@ async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promis
     const current = active.get(alert.id);
     const acknowledge = card.querySelector<HTMLButtonElement>('button.acknowledge');
     if (current && acknowledge) acknowledge.disabled = current.status !== 'open';
+    if (hadFocus) cards.restoreFocus(card);
   }
 }
 
@@ -122,12 +129,14 @@ async function loadChart(): Promise<void> {
     report(t('loadFailed', { what: t('chart'), error: failure(error) }));
   }
 }
+// Counts per day and the median time to acknowledge change with every alert event.
+const chart = new RefreshSchedule(loadChart, CHART_MIN_INTERVAL_MS, CHART_SETTLE_MS);
 
 function loadAll(): void {
   void loadActive();
   void loadDevices();
   void history.reload();
-  void loadChart();
+  chart.reloadNow();
 }
 
 // Connection state, and a full re-read after a reconnection so nothing missed is lost.
@@ -141,6 +150,7 @@ followEvents({
   alert: (alert) => {
     active.apply(alert);
     history.add(alert);
+    chart.changed();
   },
   device: (device) => devices.apply(device),
   connected: (afterLoss) => {
@@ -157,4 +167,4 @@ window.setInterval(() => {
   devices.tick();
 }, 1000);
 window.setInterval(() => void loadDevices(), DEVICES_REFRESH_MS);
-window.setInterval(() => void loadChart(), CHART_REFRESH_MS);
+window.setInterval(() => chart.reloadNow(), CHART_REFRESH_MS);
