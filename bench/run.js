@@ -1,13 +1,13 @@
 'use strict';
 /**
- * `node bench/run.js ingest|list|agent`: the benchmarks behind `npm run bench:ingest`,
- * `bench:list` and `bench:agent`.
+ * `node bench/run.js ingest|list|agent|live`: the benchmarks behind `npm run bench:ingest`,
+ * `bench:list`, `bench:agent` and `bench:live`.
  */
-const benches = { ingest: './ingest', list: './list', agent: './agent' };
+const benches = { ingest: './ingest', list: './list', agent: './agent', live: './live' };
 const name = process.argv[2];
 
 if (!Object.hasOwn(benches, name)) {
-  process.stderr.write('usage: node bench/run.js ingest|list|agent\n');
+  process.stderr.write('usage: node bench/run.js ingest|list|agent|live\n');
   process.exit(2);
 }
 require(benches[name])
