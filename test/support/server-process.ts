@@ -33,7 +33,11 @@ export interface ExitResult {
 }
 
 export interface StartOptions {
-  /** Added to (or, with `undefined`, removed from) the defaults: PORT=0, HOST=127.0.0.1, a temp VIGIE_SQLITE_PATH. */
+  /**
+   * Added to (or, with `undefined`, removed from) the defaults: PORT=0, HOST=127.0.0.1, a temp
+   * VIGIE_SQLITE_PATH, and VIGIE_AUTH=off (a lab bench) for the specs about other things than
+   * security; the security specs set VIGIE_AUTH=required.
+   */
   env?: Record<string, string | undefined>;
   /** Store file; default `vigie.db` in a fresh temp folder (removed by `cleanupServerProcesses`). */
   sqlitePath?: string;
@@ -94,7 +98,13 @@ export class ServerProcess {
     const sqlitePath = options.sqlitePath ?? join(makeTempDir(), 'vigie.db');
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SERVER_VARIABLES) delete env[name];
-    Object.assign(env, { PORT: '0', HOST: '127.0.0.1', VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'info' });
+    Object.assign(env, {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      VIGIE_SQLITE_PATH: sqlitePath,
+      LOG_LEVEL: 'info',
+      VIGIE_AUTH: 'off',
+    });
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value === undefined) delete env[name];
       else env[name] = value;

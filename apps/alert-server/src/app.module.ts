@@ -4,6 +4,8 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
+import { AuthController } from './auth/auth.controller';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -29,6 +31,7 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot(loggingOptions(config)),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         StoreModule,
+        AuthModule,
         ObservabilityModule,
         DevicesModule,
         AlertsModule,
@@ -48,6 +51,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController);
+    consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController, AuthController);
   }
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { Logger } from '@nestjs/common';
 import { prepareGracefulStop } from './http/graceful-stop';
 import { createServer } from './server';
+import { isAdminCommand, runAdminCommand } from './cli/admin-command';
 
 /** Exit status for a configuration error (sysexits EX_CONFIG), as the button agent uses. */
 const EXIT_CONFIG = 78;
@@ -15,6 +16,20 @@ async function main(): Promise<void> {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) process.stderr.write(`${problem}\n`);
     process.exit(EXIT_CONFIG);
+  }
+
+  const args = process.argv.slice(2);
+  if (isAdminCommand(args)) {
+    process.exitCode = await runAdminCommand(args, config, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+      readLine: firstLineOfStdin,
+    });
+    return;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`unknown command: ${args.join(' ')}\n(no argument starts the server)\n`);
+    process.exit(64);
   }
 
   const app = await createServer(config);
@@ -52,6 +67,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The password of `operator add --password-stdin`: the first line, without its line ending. */
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0];
 }
 
 main().catch((error: unknown) => {

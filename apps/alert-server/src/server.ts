@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -12,6 +13,31 @@ export async function createServer(config: AppConfig): Promise<NestExpressApplic
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Behind a reverse proxy on the same host (the README's TLS set-up), its X-Forwarded-For and
+  // -Proto give the client's address (rate limits, audit) and https (the Secure cookie flag).
+  app.set('trust proxy', 'loopback');
+  app.use(helmet(SECURITY_HEADERS));
+  // No app.enableCors(): no Access-Control-Allow-Origin is ever sent, so no other site's script
+  // can read an answer; the session cookie is SameSite=Strict, so none can act with it either.
   app.flushLogs();
   return app;
 }
+
+/** helmet's defaults, except what would break a plain-http LAN server or belongs to the TLS proxy. */
+const SECURITY_HEADERS: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      styleSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  // HSTS is the business of whatever terminates TLS; over plain http browsers ignore it anyway.
+  strictTransportSecurity: false,
+};

@@ -168,7 +168,9 @@ describe('GET /events (live stream)', () => {
     const sentAt: number[] = [];
     for (let i = 0; i < 300; i++) {
       sentAt.push(Date.now());
-      const created = await post(server.url, '/alerts', { deviceId: 'pi-flood', type: 'test', message });
+      // Spread over devices: one device posting this fast would meet its rate limit.
+      const deviceId = `pi-flood-${i % 20}`;
+      const created = await post(server.url, '/alerts', { deviceId, type: 'test', message });
       expect(created.status).toBe(201);
     }
     await until(

@@ -66,3 +66,48 @@ export class DeviceOnlineEvent {
 export class DeviceOfflineEvent {
   constructor(readonly device: Device) {}
 }
+
+/** Audit events of contract §6: who signed in, and which device token was refused. */
+export const DEVICE_TOKEN_REFUSED = 'device.token_refused';
+export const OPERATOR_SIGNED_IN = 'operator.signed_in';
+export const OPERATOR_SIGN_IN_FAILED = 'operator.sign_in_failed';
+export const OPERATOR_SIGNED_OUT = 'operator.signed_out';
+
+/** `missing`/`unknown`/`revoked` answer 401; `other_device` (a valid token of another device) 403. */
+export type TokenRefusal = 'missing' | 'unknown' | 'revoked' | 'other_device';
+
+export class DeviceTokenRefusedEvent {
+  constructor(
+    readonly reason: TokenRefusal,
+    /** The device the request spoke for, when it named one. */
+    readonly deviceId: string | null,
+    /** The device the token belongs to, when it is a known token. */
+    readonly tokenDeviceId: string | null,
+    readonly address: string,
+    readonly route: string,
+  ) {}
+}
+
+export class OperatorSignedInEvent {
+  constructor(
+    readonly operator: string,
+    readonly address: string,
+  ) {}
+}
+
+export class OperatorSignInFailedEvent {
+  constructor(
+    /** The name as typed (it may be no operator's). */
+    readonly name: string,
+    readonly address: string,
+    /** Failures from this address in the current window, this one included. */
+    readonly recentFailures: number,
+  ) {}
+}
+
+export class OperatorSignedOutEvent {
+  constructor(
+    readonly operator: string,
+    readonly address: string,
+  ) {}
+}

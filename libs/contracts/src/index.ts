@@ -10,5 +10,6 @@ export * from './dto/create-alert.dto';
 export * from './dto/handle-alert.dto';
 export * from './dto/heartbeat.dto';
 export * from './dto/list-alerts.query';
+export * from './dto/login.dto';
 export * from './dto/text.validators';
 export * from './uuid';

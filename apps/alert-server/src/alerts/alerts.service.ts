@@ -12,7 +12,6 @@ import {
   AlertPage,
   AlertResolvedEvent,
   CreateAlertDto,
-  HandleAlertDto,
   ListAlertsQuery,
   defaultSeverity,
   uuidv7,
@@ -24,6 +23,12 @@ import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
+
+/** Who handles an alert, and their note. */
+export interface Handling {
+  by: string;
+  note?: string;
+}
 
 export interface CreateAlertResult {
   alert: Alert;
@@ -92,7 +97,7 @@ export class AlertsService {
   }
 
   /** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
-  async acknowledge(id: string, dto: HandleAlertDto, at = new Date()): Promise<Alert> {
+  async acknowledge(id: string, dto: Handling, at = new Date()): Promise<Alert> {
     const outcome = await this.store.write(async (trx) => {
       const row = await this.alerts.findById(normalizeId(id), trx);
       if (!row) return { kind: 'missing' as const };
@@ -116,7 +121,7 @@ export class AlertsService {
   }
 
   /** Resolving twice returns the alert as the first resolution left it. */
-  async resolve(id: string, dto: HandleAlertDto, at = new Date()): Promise<Alert> {
+  async resolve(id: string, dto: Handling, at = new Date()): Promise<Alert> {
     const outcome = await this.store.write(async (trx) => {
       const row = await this.alerts.findById(normalizeId(id), trx);
       if (!row) return { kind: 'missing' as const };

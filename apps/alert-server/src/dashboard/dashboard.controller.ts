@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { PublicAccess } from '../auth/access';
 
 /**
  * Where `npm run build` puts the page: beside the bundled main.js when it runs from dist/;
@@ -17,7 +18,9 @@ export function dashboardRoot(): string {
 
 const ASSET_NAME = /^[A-Za-z0-9_-]+\.(js|css)(\.map)?$/;
 
+/** The page and its assets hold no data: the page asks the operator to sign in. */
 @Controller()
+@PublicAccess()
 export class DashboardController {
   private readonly root = dashboardRoot();
 

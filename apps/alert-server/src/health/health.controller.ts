@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { PublicAccess } from '../auth/access';
 import { StoreHealthIndicator } from './store.health';
 
 @Controller('health')
+@PublicAccess()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -8,6 +8,14 @@ import {
   ALERT_RESOLVED,
   DEVICE_OFFLINE,
   DEVICE_ONLINE,
+  DEVICE_TOKEN_REFUSED,
+  OPERATOR_SIGNED_IN,
+  OPERATOR_SIGNED_OUT,
+  OPERATOR_SIGN_IN_FAILED,
+  DeviceTokenRefusedEvent,
+  OperatorSignInFailedEvent,
+  OperatorSignedInEvent,
+  OperatorSignedOutEvent,
   AlertAcknowledgedEvent,
   AlertCreatedEvent,
   AlertDuplicateEvent,
@@ -59,6 +67,7 @@ export class LogListener {
   @OnEvent(ALERT_ACKNOWLEDGED, { async: true })
   onAcknowledged({ alert }: AlertAcknowledgedEvent): void {
     this.write('info', ALERT_ACKNOWLEDGED, 'alert acknowledged', {
+      code: 'ALERT_ACKNOWLEDGED',
       alertId: alert.id,
       deviceId: alert.deviceId,
       by: alert.acknowledgedBy,
@@ -68,6 +77,7 @@ export class LogListener {
   @OnEvent(ALERT_RESOLVED, { async: true })
   onResolved({ alert }: AlertResolvedEvent): void {
     this.write('info', ALERT_RESOLVED, 'alert resolved', {
+      code: 'ALERT_RESOLVED',
       alertId: alert.id,
       deviceId: alert.deviceId,
       by: alert.resolvedBy,
@@ -86,6 +96,46 @@ export class LogListener {
       deviceId: device.id,
       location: device.location,
       lastSeenAt: device.lastSeenAt,
+    });
+  }
+
+  @OnEvent(DEVICE_TOKEN_REFUSED, { async: true })
+  onDeviceTokenRefused(event: DeviceTokenRefusedEvent): void {
+    this.write('warn', DEVICE_TOKEN_REFUSED, 'device token refused', {
+      code: 'DEVICE_TOKEN_REFUSED',
+      reason: event.reason,
+      deviceId: event.deviceId,
+      tokenDeviceId: event.tokenDeviceId,
+      address: event.address,
+      route: event.route,
+    });
+  }
+
+  @OnEvent(OPERATOR_SIGNED_IN, { async: true })
+  onSignedIn(event: OperatorSignedInEvent): void {
+    this.write('info', OPERATOR_SIGNED_IN, 'operator signed in', {
+      code: 'OPERATOR_SIGNED_IN',
+      operator: event.operator,
+      address: event.address,
+    });
+  }
+
+  @OnEvent(OPERATOR_SIGN_IN_FAILED, { async: true })
+  onSignInFailed(event: OperatorSignInFailedEvent): void {
+    this.write('warn', OPERATOR_SIGN_IN_FAILED, 'sign-in refused: wrong name or password', {
+      code: 'OPERATOR_SIGN_IN_FAILED',
+      name: event.name,
+      address: event.address,
+      recentFailures: event.recentFailures,
+    });
+  }
+
+  @OnEvent(OPERATOR_SIGNED_OUT, { async: true })
+  onSignedOut(event: OperatorSignedOutEvent): void {
+    this.write('info', OPERATOR_SIGNED_OUT, 'operator signed out', {
+      code: 'OPERATOR_SIGNED_OUT',
+      operator: event.operator,
+      address: event.address,
     });
   }
 

@@ -1,7 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { MetricsAccess } from '../auth/access';
 import { MetricsService } from './metrics.service';
 
 @Controller('metrics')
+@MetricsAccess()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

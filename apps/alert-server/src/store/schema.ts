@@ -30,7 +30,36 @@ export interface DevicesTable {
   last_seen_at: string;
 }
 
+/** A device's token, stored only as its SHA-256; revoking keeps the row to tell "revoked" apart. */
+export interface DeviceCredentialsTable {
+  device_id: string;
+  token_hash: string;
+  location: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface OperatorsTable {
+  /** The name folded for comparison: "Marie" and "marie" are one operator. */
+  id: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+  password_hash: string;
+  created_at: string;
+}
+
+/** A signed-in browser; the cookie holds the secret, the store its SHA-256. */
+export interface SessionsTable {
+  id_hash: string;
+  operator_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   alerts: AlertsTable;
   devices: DevicesTable;
+  device_credentials: DeviceCredentialsTable;
+  operators: OperatorsTable;
+  sessions: SessionsTable;
 }

@@ -65,7 +65,8 @@ export class Store {
    */
   static async open(
     sqlitePath: string,
-    options: { checkpointer?: WalCheckpointerOptions } = {},
+    /** `checkpointer: false`: a short-lived process (the admin commands) keeps SQLite's own checkpoints. */
+    options: { checkpointer?: WalCheckpointerOptions | false } = {},
   ): Promise<Store> {
     const store = new Store(sqlitePath);
     try {
@@ -76,7 +77,9 @@ export class Store {
       await store.db.destroy();
       throw error;
     }
-    store.checkpointer = new WalCheckpointer(store.path, store.sqlite, options.checkpointer);
+    if (options.checkpointer !== false) {
+      store.checkpointer = new WalCheckpointer(store.path, store.sqlite, options.checkpointer);
+    }
     return store;
   }
 

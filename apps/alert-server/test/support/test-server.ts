@@ -5,7 +5,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createServer } from '../../src/server';
 
-/** A real alert server on a free loopback port, over a real SQLite file in a temp folder. */
+/**
+ * A real alert server on a free loopback port, over a real SQLite file in a temp folder.
+ * Suites about other things than security run it as a lab bench (VIGIE_AUTH=off); the
+ * security suites pass VIGIE_AUTH=required and sign in as a user would.
+ */
 export interface TestServer {
   app: NestExpressApplication;
   url: string;
@@ -25,6 +29,7 @@ export async function startTestServer(
     HOST: '127.0.0.1',
     VIGIE_SQLITE_PATH: join(dir, 'vigie.db'),
     LOG_LEVEL: 'error',
+    VIGIE_AUTH: 'off',
     ...env,
   });
   const app = await createServer(config);

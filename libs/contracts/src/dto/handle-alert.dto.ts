@@ -1,13 +1,18 @@
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IsWellFormedText } from './text.validators';
 
 /** Body of `POST /alerts/{id}/acknowledge` and `/resolve`. */
 export class HandleAlertDto {
+  /**
+   * Who handles it when operators do not sign in (VIGIE_AUTH=off); otherwise the signed-in
+   * operator. Absent is allowed, null is not (`@IsOptional` would let null through).
+   */
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
   @IsWellFormedText()
-  by: string;
+  by?: string;
 
   @IsOptional()
   @IsString()

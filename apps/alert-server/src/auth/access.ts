@@ -1,0 +1,45 @@
+import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { OperatorIdentity } from './operator-auth.service';
+
+/**
+ * Who may call a route. Routes say it with a decorator; a route that says nothing needs a
+ * signed-in operator, so a new route is closed until someone opens it on purpose.
+ */
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'operator' }
+  /** A device token for the device named in the body (`deviceId`) or the path (`:deviceId`). */
+  | { kind: 'device'; deviceIdFrom: 'body' | 'param' }
+  | { kind: 'metrics' };
+
+export const ACCESS = 'vigie:access';
+
+export const PublicAccess = () => SetMetadata(ACCESS, { kind: 'public' } satisfies Access);
+export const DeviceAccess = (deviceIdFrom: 'body' | 'param') =>
+  SetMetadata(ACCESS, { kind: 'device', deviceIdFrom } satisfies Access);
+export const MetricsAccess = () => SetMetadata(ACCESS, { kind: 'metrics' } satisfies Access);
+
+/** What the guard learned about the caller, kept on the request for the handlers. */
+export interface Caller {
+  /** The device its token proves (auth on), or the device it names (auth off). */
+  deviceId?: string;
+  /** The signed-in operator; null with VIGIE_AUTH=off. */
+  operator?: OperatorIdentity | null;
+}
+
+const CALLER = Symbol('vigie:caller');
+
+export function setCaller(req: Request, caller: Caller): void {
+  (req as unknown as Record<symbol, Caller>)[CALLER] = caller;
+}
+
+export function callerOf(req: Request): Caller {
+  return (req as unknown as Record<symbol, Caller | undefined>)[CALLER] ?? {};
+}
+
+/** The signed-in operator of this request, or null when operators do not sign in (VIGIE_AUTH=off). */
+export const CurrentOperator = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): OperatorIdentity | null =>
+    callerOf(context.switchToHttp().getRequest<Request>()).operator ?? null,
+);

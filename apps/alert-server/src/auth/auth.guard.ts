@@ -1,0 +1,109 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Request, Response } from 'express';
+import { DEVICE_TOKEN_REFUSED, DeviceTokenRefusedEvent } from '@app/contracts';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ACCESS, Access, setCaller } from './access';
+import { DeviceAuthService, bearerToken } from './device-auth.service';
+import { OperatorAuthService } from './operator-auth.service';
+import { hashSecret, sameDigest } from './secrets';
+import { sessionCookie } from './session-cookie';
+
+/**
+ * The one gate of every route (registered as APP_GUARD): reads the route's `Access` and
+ * checks the caller's device token, operator session or metrics token. With VIGIE_AUTH=off,
+ * devices and operators pass unchecked; the metrics token is checked whenever it is set.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly metricsTokenHash: string | null;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly devices: DeviceAuthService,
+    private readonly operators: OperatorAuthService,
+    private readonly events: EventEmitter2,
+  ) {
+    this.metricsTokenHash = config.metricsToken ? hashSecret(config.metricsToken) : null;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? { kind: 'operator' };
+    const req = context.switchToHttp().getRequest<Request>();
+    switch (access.kind) {
+      case 'public':
+        return true;
+      case 'metrics':
+        return this.checkMetrics(req, context.switchToHttp().getResponse<Response>());
+      case 'device':
+        return this.checkDevice(req, context.switchToHttp().getResponse<Response>(), access.deviceIdFrom);
+      case 'operator':
+        return this.checkOperator(req);
+    }
+  }
+
+  private async checkDevice(req: Request, res: Response, from: 'body' | 'param'): Promise<boolean> {
+    const named =
+      from === 'body' ? (req.body as { deviceId?: unknown } | undefined)?.deviceId : req.params.deviceId;
+    const deviceId = typeof named === 'string' ? named : null;
+    if (this.config.auth === 'off') {
+      setCaller(req, { deviceId: deviceId ?? undefined });
+      return true;
+    }
+    const result = await this.devices.check(req.headers.authorization, deviceId);
+    if (result.ok) {
+      setCaller(req, { deviceId: result.deviceId });
+      return true;
+    }
+    this.events.emit(
+      DEVICE_TOKEN_REFUSED,
+      new DeviceTokenRefusedEvent(
+        result.reason,
+        deviceId,
+        result.tokenDeviceId,
+        req.ip ?? '',
+        `${req.method} ${req.path}`,
+      ),
+    );
+    if (result.reason === 'other_device') {
+      throw new ForbiddenException(`this device token is not the one of device ${deviceId}`);
+    }
+    res.setHeader('WWW-Authenticate', 'Bearer realm="vigie devices"');
+    throw new UnauthorizedException(
+      result.reason === 'missing'
+        ? 'a device token is required: Authorization: Bearer <token>'
+        : 'unknown or revoked device token',
+    );
+  }
+
+  private async checkOperator(req: Request): Promise<boolean> {
+    if (this.config.auth === 'off') {
+      setCaller(req, { operator: null });
+      return true;
+    }
+    const session = await this.operators.session(sessionCookie(req));
+    if (!session) throw new UnauthorizedException('sign in first (POST /auth/login)');
+    setCaller(req, { operator: { id: session.id, name: session.name } });
+    return true;
+  }
+
+  private checkMetrics(req: Request, res: Response): boolean {
+    if (this.metricsTokenHash === null) return true;
+    const token = bearerToken(req.headers.authorization);
+    if (token !== null && sameDigest(hashSecret(token), this.metricsTokenHash)) return true;
+    res.setHeader('WWW-Authenticate', 'Bearer realm="vigie metrics"');
+    throw new UnauthorizedException('the metrics need Authorization: Bearer <VIGIE_METRICS_TOKEN>');
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable, Logger, applyDecorators, UseGuards, ExecutionContext } from '@nestjs/common';
+import { SkipThrottle, ThrottlerException, ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { callerOf } from './access';
+
+/**
+ * Sign-in attempts per address: ten a minute is more than a person retyping a password;
+ * past that, refused for two minutes. Alerts per device: a button held down with the
+ * shortest debounce cannot reach 12 a second for 10 s, so a real press is never refused,
+ * while a flood from one token is stopped long before the server suffers.
+ */
+export const RATE_LIMITS: ThrottlerModuleOptions = {
+  setHeaders: false,
+  throttlers: [
+    { name: 'login', ttl: 60_000, limit: 10, blockDuration: 120_000 },
+    {
+      name: 'device',
+      ttl: 10_000,
+      limit: 120,
+      getTracker: (req: Record<string, unknown>) =>
+        callerOf(req as unknown as Request).deviceId ?? (req as unknown as Request).ip ?? 'unknown',
+    },
+  ],
+};
+
+/** The throttler, answering 429 with a plain `Retry-After` (the stock one suffixes it by throttler name). */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  private readonly rateLimitLogger = new Logger('RateLimit');
+
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    http.getResponse<Response>().setHeader('Retry-After', String(retryAfter));
+    const deviceId = callerOf(req).deviceId;
+    const what = req.path.startsWith('/auth')
+      ? 'sign-in attempts from this address'
+      : `requests from device ${deviceId ?? req.ip}`;
+    this.rateLimitLogger.warn(
+      { code: 'RATE_LIMITED', address: req.ip, deviceId, route: `${req.method} ${req.path}`, retryAfter },
+      `too many ${what}`,
+    );
+    throw new ThrottlerException(`too many ${what}: retry after ${retryAfter} s`);
+  }
+}
+
+/** POST /auth/login: attempts per address. */
+export const LoginRateLimit = () =>
+  applyDecorators(UseGuards(RateLimitGuard), SkipThrottle({ device: true }));
+/** Device routes: requests per device (after the token check, so per proven device). */
+export const DeviceRateLimit = () =>
+  applyDecorators(UseGuards(RateLimitGuard), SkipThrottle({ login: true }));
