@@ -24,7 +24,7 @@ export function sameDigest(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** scrypt, memory-hard: 2^15 × 8 × 128 bytes = 32 MiB per hash, about 50–100 ms here. */
+/** scrypt, memory-hard: 2^15 × 8 × 128 bytes = 32 MiB per hash, about 140 ms here. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, saltBytes: 16 };
 const SCRYPT_MAXMEM = 64 * 1024 * 1024;
 
