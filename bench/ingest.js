@@ -1,7 +1,8 @@
 'use strict';
 /**
- * bench:ingest. Durable ingestion against the framework's ceiling: the built alert server
- * (fresh SQLite file, WAL + synchronous=FULL, group commit) and a bare Nest + Express app with
+ * bench:ingest. Durable ingestion against the framework's ceiling: the built alert server as
+ * in production (device tokens checked, fresh SQLite file, WAL + synchronous=FULL, group
+ * commit) and a bare Nest + Express app with
  * the same DTO and pipe, loaded alternately with the same POST /alerts traffic. Then checks
  * that every alert answered 201 is in the SQLite file and nothing else is.
  */
@@ -10,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const Database = require('better-sqlite3');
 const { alertBody } = require('./lib/alert-data');
+const { provisionDeviceTokens } = require('./lib/device-tokens');
 const { load, merge, summarize } = require('./lib/load');
 const { print, machine, machineLine, table, ms, rate, verdict } = require('./lib/report');
 const { assertServerBuilt, startAlertServer, startBaselineServer } = require('./lib/server-process');
@@ -28,8 +30,11 @@ function newLedger() {
   return { sent: new Set(), created: new Set() };
 }
 
-/** POST /alerts with a fresh body and a client-made id on every request. */
-function postAlertRequests(ledger) {
+/**
+ * POST /alerts with a fresh body and a client-made id on every request; with `tokens`, each
+ * carries its device's token as an agent does.
+ */
+function postAlertRequests(ledger, tokens) {
   return [
     {
       method: 'POST',
@@ -39,7 +44,10 @@ function postAlertRequests(ledger) {
         const body = alertBody();
         context.id = body.id;
         ledger.sent.add(body.id);
-        return { ...request, body: JSON.stringify(body) };
+        const headers = tokens
+          ? { ...request.headers, authorization: `Bearer ${tokens.get(body.deviceId)}` }
+          : request.headers;
+        return { ...request, headers, body: JSON.stringify(body) };
       },
       // With one request in flight per connection, the context is the one of this response.
       onResponse(status, _body, context) {
@@ -49,11 +57,11 @@ function postAlertRequests(ledger) {
   ];
 }
 
-async function measure(target, ledger) {
+async function measure(target, ledger, tokens = null) {
   const options = {
     url: target.url,
     connections: CONNECTIONS,
-    requests: postAlertRequests(ledger),
+    requests: postAlertRequests(ledger, tokens),
     cpu: target.cpuMs,
   };
   await load({ ...options, seconds: WARMUP_SECONDS });
@@ -94,10 +102,11 @@ async function runServer(dir, round) {
   const sqlitePath = path.join(dir, `ingest-${round}.db`);
   const ledger = newLedger();
   const nodeFlags = PROBE ? ['-r', path.join(__dirname, 'probe-store.js')] : [];
-  const server = await startAlertServer(sqlitePath, { nodeFlags });
+  const tokens = provisionDeviceTokens(sqlitePath);
+  const server = await startAlertServer(sqlitePath, { nodeFlags, env: { VIGIE_AUTH: 'required' } });
   let sample;
   try {
-    sample = await measure(server, ledger);
+    sample = await measure(server, ledger, tokens);
   } catch (error) {
     await server.stop();
     throw error;
@@ -198,7 +207,7 @@ async function main() {
       [`POST /alerts, ${CONNECTIONS} connections`, 'req/s', 'p50', 'p99', 'CPU per request', 'errors'],
       [
         row('Nest + Express ceiling (same DTO, no store)', base),
-        row('Vigie alert server (SQLite WAL, synchronous=FULL)', server),
+        row('Vigie alert server (device tokens, SQLite WAL, synchronous=FULL)', server),
         ['server / ceiling', percent(ratio), '', '', `${percent(cpuRatio)} (ceiling CPU / server CPU)`, ''],
       ].map((cells) => cells.map(String)),
     ),

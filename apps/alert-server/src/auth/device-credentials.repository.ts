@@ -1,6 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import { PreparedQuery } from '../store/prepared-query';
 import { DeviceCredentialsTable } from '../store/schema';
 import { Store } from '../store/store';
+
+// Read on every device request: compiled once, like the statements of the ingestion path.
+const byDevice = new PreparedQuery<DeviceCredentialsTable>(1, (db, [deviceId]) =>
+  db
+    .selectFrom('device_credentials')
+    .selectAll()
+    .where('device_id', '=', deviceId as unknown as string),
+);
+const byTokenHash = new PreparedQuery<DeviceCredentialsTable>(1, (db, [tokenHash]) =>
+  db
+    .selectFrom('device_credentials')
+    .selectAll()
+    .where('token_hash', '=', tokenHash as unknown as string),
+);
 
 export interface DeviceCredentialListing extends DeviceCredentialsTable {
   last_seen_at: string | null;
@@ -10,20 +25,14 @@ export interface DeviceCredentialListing extends DeviceCredentialsTable {
 export class DeviceCredentialsRepository {
   constructor(private readonly store: Store) {}
 
-  findByDevice(deviceId: string): Promise<DeviceCredentialsTable | undefined> {
-    return this.store.db
-      .selectFrom('device_credentials')
-      .selectAll()
-      .where('device_id', '=', deviceId)
-      .executeTakeFirst();
+  async findByDevice(deviceId: string): Promise<DeviceCredentialsTable | undefined> {
+    const [row] = await byDevice.execute(this.store.db, [deviceId]);
+    return row;
   }
 
-  findByTokenHash(tokenHash: string): Promise<DeviceCredentialsTable | undefined> {
-    return this.store.db
-      .selectFrom('device_credentials')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async findByTokenHash(tokenHash: string): Promise<DeviceCredentialsTable | undefined> {
+    const [row] = await byTokenHash.execute(this.store.db, [tokenHash]);
+    return row;
   }
 
   /** Stores a device's token; false if the device already has one that is not revoked. */

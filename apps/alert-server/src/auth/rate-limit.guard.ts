@@ -29,6 +29,11 @@ export const RATE_LIMITS: ThrottlerModuleOptions = {
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly rateLimitLogger = new Logger('RateLimit');
 
+  /** The stock key is a SHA-256 per request; a plain string is as unique and costs nothing. */
+  protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${context.getClass().name}.${context.getHandler().name}:${tracker}`;
+  }
+
   protected override throwThrottlingException(
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,

@@ -1,0 +1,43 @@
+'use strict';
+/**
+ * Device tokens for the benchmark's devices, so the server is measured as it runs in
+ * production (VIGIE_AUTH=required: every POST /alerts checks its device's token). The first
+ * device goes through the real `device add` command, which also creates the store and its
+ * schema; the others are written straight into the store the same way (SHA-256 of a random
+ * token), since 200 runs of the command would take a minute.
+ */
+const { execFileSync } = require('node:child_process');
+const { createHash, randomBytes } = require('node:crypto');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+const { DEVICES } = require('./alert-data');
+
+const SERVER_MAIN = path.resolve(__dirname, '..', '..', 'dist', 'apps', 'alert-server', 'main.js');
+
+/** @returns {Map<string, string>} device id → token, for every device of alert-data. */
+function provisionDeviceTokens(sqlitePath) {
+  const tokens = new Map();
+  const [first, ...others] = DEVICES;
+  const output = execFileSync(process.execPath, [SERVER_MAIN, 'device', 'add', first.id], {
+    env: { ...process.env, VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
+  tokens.set(first.id, output.trimEnd().split('\n').at(-1));
+
+  const db = new Database(sqlitePath);
+  const insert = db.prepare(
+    'insert into device_credentials (device_id, token_hash, location, created_at, revoked_at) values (?, ?, ?, ?, null)',
+  );
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    for (const device of others) {
+      const token = `vgd_${randomBytes(32).toString('base64url')}`;
+      insert.run(device.id, createHash('sha256').update(token).digest('hex'), device.location, now);
+      tokens.set(device.id, token);
+    }
+  })();
+  db.close();
+  return tokens;
+}
+
+module.exports = { provisionDeviceTokens };
