@@ -1,6 +1,7 @@
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { Socket, connect } from 'node:net';
 import type { Alert } from '@app/contracts';
+import { OperatorAuthService } from '../src/auth/operator-auth.service';
 import { startTestServer, TestServer } from './support/test-server';
 
 /** One `GET /events` reader: parses the stream into events and comments as they arrive. */
@@ -11,8 +12,10 @@ class EventStream {
   private buffer = '';
   private readonly request: ReturnType<typeof httpRequest>;
 
-  constructor(url: string) {
-    this.request = httpRequest(`${url}/events`);
+  ended = false;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.request = httpRequest(`${url}/events`, { headers });
   }
 
   open(): Promise<this> {
@@ -20,6 +23,8 @@ class EventStream {
       this.request.on('response', (response) => {
         this.response = response;
         response.setEncoding('utf8');
+        response.on('end', () => (this.ended = true));
+        if (response.statusCode !== 200) resolve(this);
         response.on('data', (chunk: string) => {
           this.buffer += chunk;
           this.parse();
@@ -181,5 +186,66 @@ describe('GET /events (live stream)', () => {
     expect(Math.max(...delays)).toBeLessThan(1000);
     const ready = await fetch(`${server.url}/health/ready`);
     expect(ready.status).toBe(200);
+  });
+});
+
+describe('GET /events with operator sessions', () => {
+  let server: TestServer;
+  const streams: EventStream[] = [];
+
+  beforeAll(async () => {
+    // A check of the stream's session at each keep-alive, every second here.
+    server = await startTestServer({ VIGIE_AUTH: 'required', VIGIE_LIVE_KEEPALIVE_S: '1' });
+    await server.app.get(OperatorAuthService).add('Marie', 'correct horse battery');
+  });
+
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await server.close();
+    server.remove();
+  });
+
+  async function signIn(): Promise<string> {
+    const response = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Marie', password: 'correct horse battery' }),
+    });
+    expect(response.status).toBe(204);
+    return response.headers.get('set-cookie')!.split(';')[0];
+  }
+
+  async function open(headers: Record<string, string> = {}): Promise<EventStream> {
+    const stream = new EventStream(server.url, headers);
+    streams.push(stream);
+    return stream.open();
+  }
+
+  it('refuses a stream without a session', async () => {
+    const stream = await open();
+    expect(stream.response.statusCode).toBe(401);
+    expect(stream.comments).toEqual([]);
+  });
+
+  it('ends the stream once its session is signed out, and leaves the other sessions streaming', async () => {
+    const cookie = await signIn();
+    const otherCookie = await signIn();
+    const stream = await open({ Cookie: cookie });
+    const other = await open({ Cookie: otherCookie });
+    expect(stream.response.statusCode).toBe(200);
+
+    const logout = await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { Cookie: cookie } });
+    expect(logout.status).toBe(204);
+    await until(() => stream.ended, 'the signed-out stream to end', 5_000);
+
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(other.ended).toBe(false);
+    expect(other.comments).toContain('keep-alive');
+  });
+
+  it('ends the stream when its operator is removed', async () => {
+    const stream = await open({ Cookie: await signIn() });
+    await server.app.get(OperatorAuthService).remove('marie');
+    await until(() => stream.ended, 'the stream of a removed operator to end', 5_000);
   });
 });
