@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ALERT_TYPES, AlertType } from '@app/contracts/alert';
@@ -51,7 +52,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
   if (caFile) {
     try {
       caCertificate = readFileSync(caFile, 'utf8');
-      if (!caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
+      if (!caCertificate.includes('-----BEGIN CERTIFICATE-----') || !parsesAsCertificate(caCertificate)) {
         reader.problem(`VIGIE_CA_FILE=${JSON.stringify(caFile)}: not a PEM certificate`);
       }
     } catch (error) {
@@ -130,6 +131,16 @@ export function parseButtons(raw: string): ButtonConfig[] {
   const repeated = pins.find((pin, index) => pins.indexOf(pin) !== index);
   if (repeated !== undefined) throw new InvalidValue(`pin ${repeated} is listed twice`);
   return buttons;
+}
+
+/** TLS would silently skip a damaged certificate: say so at start-up instead (its first one is parsed). */
+function parsesAsCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The host name, cut to what a device id allows, so a fresh Pi works without setting one. */

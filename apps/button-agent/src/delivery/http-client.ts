@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import { SecureContext, createSecureContext, rootCertificates } from 'node:tls';
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import { AgentConfig } from '../config/agent-config';
 import { codeForNetworkError } from '../diagnostics/error-codes';
@@ -16,6 +18,7 @@ export const RESPONSE_TIMEOUT_MS = 10_000;
 /** Axios instance for the alert server: base URL, token, CA, timeouts, never throwing on a status. */
 export function createServerClient(config: AgentConfig): AxiosInstance {
   const agentOptions = { keepAlive: true, maxSockets: 4 };
+  const secureContext = trustedContext(config.caCertificate);
   return axios.create({
     baseURL: config.serverUrl.toString().replace(/\/$/, ''),
     timeout: RESPONSE_TIMEOUT_MS,
@@ -27,12 +30,36 @@ export function createServerClient(config: AgentConfig): AxiosInstance {
     },
     httpAgent: withConnectTimeout(new HttpAgent(agentOptions)),
     httpsAgent: withConnectTimeout(
-      new HttpsAgent({ ...agentOptions, ...(config.caCertificate ? { ca: config.caCertificate } : {}) }),
+      new HttpsAgent({ ...agentOptions, ...(secureContext ? { secureContext } : {}) }),
     ),
     proxy: false,
     maxRedirects: 0,
     validateStatus: () => true,
   });
+}
+
+/**
+ * What an https server is checked against when VIGIE_CA_FILE is set: that CA in addition to the
+ * system's (Node's bundled roots and NODE_EXTRA_CA_CERTS), as contract §5 says ("extra CA").
+ * Node's `ca` option alone replaces them, so a server that moves to a public certificate would
+ * be refused. Built once, so each new TLS connection does not parse the ~150 roots again.
+ * Undefined (Node's defaults) without VIGIE_CA_FILE.
+ */
+export function trustedContext(
+  caCertificate: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): SecureContext | undefined {
+  if (!caCertificate) return undefined;
+  const ca = [...rootCertificates];
+  if (env.NODE_EXTRA_CA_CERTS) {
+    try {
+      ca.push(readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8'));
+    } catch {
+      // Node itself warns at start-up about an unreadable NODE_EXTRA_CA_CERTS.
+    }
+  }
+  ca.push(caCertificate);
+  return createSecureContext({ ca });
 }
 
 /** Node has no connect timeout of its own: destroy a socket that does not connect in time. */

@@ -1,6 +1,6 @@
 /**
  * Every failure code the agent logs, with what it means and what a technician should check.
- * The same table feeds the log lines (`code`, `hint`) and `doctor`.
+ * The same table feeds the log lines (`code`, `meaning`, `check`) and `doctor`.
  */
 export interface ErrorCodeInfo {
   meaning: string;
