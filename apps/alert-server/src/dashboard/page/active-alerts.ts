@@ -35,6 +35,13 @@ export class ActiveAlerts {
     this.changed();
   }
 
+  /** Forgets everything (signed out): the next load starts afresh. */
+  clear(): void {
+    this.entries.clear();
+    this.resolved.clear();
+    this.changed();
+  }
+
   get(id: string): Alert | undefined {
     return this.entries.get(id)?.alert;
   }

@@ -12,6 +12,8 @@ export type ActionHandler = (alert: Alert, action: AlertAction, card: HTMLElemen
  */
 export class AlertCards {
   private readonly cards = new Map<string, HTMLElement>();
+  /** Notes typed before the board was cleared (session ended), put back when the card returns. */
+  private pendingDrafts = new Map<string, string>();
   private readonly empty = el('p', { class: 'empty' }, t('noActiveAlerts'));
 
   constructor(
@@ -66,6 +68,21 @@ export class AlertCards {
     else this.container.focus();
   }
 
+  /** The notes being typed, by alert id. */
+  drafts(): Map<string, string> {
+    const drafts = new Map<string, string>();
+    for (const [id, card] of this.cards) {
+      const note = card.querySelector<HTMLTextAreaElement>('.alert-note')?.value ?? '';
+      if (note.trim()) drafts.set(id, note);
+    }
+    return drafts;
+  }
+
+  /** Notes to put back into these alerts' cards when they are drawn again (replaces any kept). */
+  keepDrafts(drafts: Map<string, string>): void {
+    this.pendingDrafts = new Map(drafts);
+  }
+
   /** Refreshes the "time since the press" of every card (called every second). */
   tick(now = Date.now()): void {
     for (const card of this.cards.values()) {
@@ -109,6 +126,10 @@ export class AlertCards {
       ),
       el('p', { class: 'alert-error', role: 'alert' }),
     );
+    const draft = this.pendingDrafts.get(alert.id);
+    const note = card.querySelector<HTMLTextAreaElement>('.alert-note');
+    if (draft !== undefined && note) note.value = draft;
+    this.pendingDrafts.delete(alert.id);
     card.style.setProperty('--type-colour', TYPE_COLOURS[alert.type]);
     card.dataset.pressedAt = String(pressedAt(alert));
     const label = `${typeLabel(alert.type)} ${alert.location ?? ''} ${alert.deviceId}`;

@@ -20,16 +20,93 @@ function errorText(status: number, body: unknown): string {
   return `HTTP ${status}`;
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
-  let res: Response;
+let unauthorized: () => void = () => undefined;
+
+/**
+ * Called (before the request's promise rejects) when a read or an action answers 401: the
+ * session expired or was ended elsewhere, or the server now asks operators to sign in.
+ */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
+async function send(path: string, init?: RequestInit): Promise<Response> {
   try {
-    res = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+    // same-origin (the default) sends the session cookie; nothing here ever goes elsewhere.
+    return await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
   } catch {
     throw new ApiError(0, t('networkError'));
   }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await send(path, init);
   const body: unknown = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401) unauthorized();
   if (!res.ok) throw new ApiError(res.status, errorText(res.status, body));
   return body as T;
+}
+
+// --- operator sessions (contract §6) -------------------------------------------------------
+
+export interface OperatorSession {
+  name: string;
+  expiresAt: string;
+}
+
+/** The operator signed in on this browser, or null (401: no session, or it ended). */
+export async function getSession(): Promise<OperatorSession | null> {
+  const res = await send('/auth/session');
+  if (res.status === 401 || res.status === 404) return null;
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, errorText(res.status, body));
+  return body as OperatorSession;
+}
+
+/**
+ * Whether the alerts can be read without a session: true with VIGIE_AUTH=off (a lab bench),
+ * where GET /auth/session answers 401 all the same; false when the server wants a sign-in.
+ */
+export async function readableWithoutSession(): Promise<boolean> {
+  const res = await send('/alerts?limit=1');
+  if (res.ok) return true;
+  if (res.status === 401) return false;
+  throw new ApiError(res.status, errorText(res.status, await res.json().catch(() => null)));
+}
+
+export type SignInResult =
+  | { outcome: 'signed-in' }
+  | { outcome: 'wrong' }
+  /** Too many attempts from this address; `retryAfterMs` from Retry-After, when given. */
+  | { outcome: 'limited'; retryAfterMs: number | null }
+  | { outcome: 'failed'; message: string };
+
+/** POST /auth/login: 204 and the HttpOnly session cookie, which scripts here never see. */
+export async function signIn(name: string, password: string): Promise<SignInResult> {
+  const res = await send('/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  if (res.ok) return { outcome: 'signed-in' };
+  if (res.status === 401) return { outcome: 'wrong' };
+  if (res.status === 429)
+    return { outcome: 'limited', retryAfterMs: retryAfterMs(res.headers.get('Retry-After')) };
+  return { outcome: 'failed', message: errorText(res.status, await res.json().catch(() => null)) };
+}
+
+export async function signOut(): Promise<void> {
+  const res = await send('/auth/logout', { method: 'POST' });
+  if (!res.ok) throw new ApiError(res.status, errorText(res.status, await res.json().catch(() => null)));
+}
+
+/** Retry-After as seconds or as an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 export interface AlertQuery {
@@ -80,8 +157,15 @@ export function listDevices(): Promise<Device[]> {
 
 export type AlertAction = 'acknowledge' | 'resolve';
 
-export function handleAlert(id: string, action: AlertAction, by: string, note: string): Promise<Alert> {
-  const body: { by: string; note?: string } = { by };
+/** `by` only without sign-in (VIGIE_AUTH=off); with a session the server records the operator. */
+export function handleAlert(
+  id: string,
+  action: AlertAction,
+  by: string | null,
+  note: string,
+): Promise<Alert> {
+  const body: { by?: string; note?: string } = {};
+  if (by) body.by = by;
   if (note) body.note = note;
   return request<Alert>(`/alerts/${encodeURIComponent(id)}/${action}`, {
     method: 'POST',

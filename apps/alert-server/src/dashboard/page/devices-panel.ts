@@ -33,6 +33,13 @@ export class DevicesPanel {
     this.render();
   }
 
+  /** Forgets every device (signed out). */
+  clear(): void {
+    this.devices = new Map();
+    this.touched.clear();
+    this.render();
+  }
+
   list(): Device[] {
     return [...this.devices.values()];
   }

@@ -55,6 +55,17 @@ export class History {
     this.deviceSelect.value = selected;
   }
 
+  /** Empties the table (signed out); loads in flight are dropped. */
+  clear(): void {
+    this.generation++;
+    this.cursor = null;
+    this.done = false;
+    this.shown = new Set();
+    this.rows.replaceChildren();
+    this.status.textContent = '';
+    this.setDevices([]);
+  }
+
   async reload(): Promise<void> {
     this.generation++;
     this.cursor = null;

@@ -5,46 +5,72 @@ export interface LiveHandlers {
   device(device: Device): void;
   /** The stream is (back) up; `afterLoss` when it follows a disconnection. */
   connected(afterLoss: boolean): void;
+  /**
+   * The stream failed. An EventSource never shows the HTTP status, so the page asks the
+   * server whether its session still holds (a 401 ended the stream) or the server is away.
+   */
   disconnected(): void;
+}
+
+export interface LiveStream {
+  /** Closes the stream for good: no more events, no reconnection. */
+  close(): void;
 }
 
 const ALERT_EVENTS = ['alert.created', 'alert.acknowledged', 'alert.resolved'];
 const DEVICE_EVENTS = ['device.online', 'device.offline'];
+const REOPEN_MS = 3000;
 
 /**
  * Follows GET /events. EventSource reconnects by itself after a network error; when the
  * browser gives up (an HTTP error answer closes it for good) we open a new one.
  */
-export function followEvents(handlers: LiveHandlers): void {
+export function followEvents(handlers: LiveHandlers): LiveStream {
   let lost = false;
+  let closed = false;
+  let source: EventSource | null = null;
+  let reopen: number | undefined;
   const open = (): void => {
-    const source = new EventSource('/events');
-    source.onopen = () => {
+    reopen = undefined;
+    if (closed) return;
+    const current = new EventSource('/events');
+    source = current;
+    current.onopen = () => {
+      if (closed) return;
       handlers.connected(lost);
       lost = false;
     };
-    source.onerror = () => {
+    current.onerror = () => {
+      if (closed) return;
       lost = true;
-      handlers.disconnected();
-      if (source.readyState === EventSource.CLOSED) {
-        source.close();
-        window.setTimeout(open, 3000);
+      if (current.readyState === EventSource.CLOSED) {
+        current.close();
+        reopen = window.setTimeout(open, REOPEN_MS);
       }
+      handlers.disconnected();
     };
     for (const name of ALERT_EVENTS) {
-      source.addEventListener(name, (event) => {
-        const alert = parse<Alert>(event);
+      current.addEventListener(name, (event) => {
+        const alert = closed ? null : parse<Alert>(event);
         if (alert) handlers.alert(alert);
       });
     }
     for (const name of DEVICE_EVENTS) {
-      source.addEventListener(name, (event) => {
-        const device = parse<Device>(event);
+      current.addEventListener(name, (event) => {
+        const device = closed ? null : parse<Device>(event);
         if (device) handlers.device(device);
       });
     }
   };
   open();
+  return {
+    close: () => {
+      closed = true;
+      window.clearTimeout(reopen);
+      source?.close();
+      source = null;
+    },
+  };
 }
 
 function parse<T>(event: Event): T | null {

@@ -2,16 +2,27 @@ import type { Alert } from '@app/contracts';
 import { ActiveAlerts } from './active-alerts';
 import { AlertCards } from './alert-cards';
 import { Alarm } from './alarm';
-import { ApiError, AlertAction, handleAlert, listAllAlerts, listDevices } from './api';
+import {
+  ApiError,
+  AlertAction,
+  OperatorSession,
+  getSession,
+  handleAlert,
+  listAllAlerts,
+  listDevices,
+  onUnauthorized,
+  readableWithoutSession,
+  signOut,
+} from './api';
 import { drawChart, loadChartData } from './chart';
 import { DevicesPanel } from './devices-panel';
 import { byId, el } from './dom';
 import { History } from './history';
 import { t, translateStatic } from './i18n';
-import { followEvents } from './live';
+import { LiveStream, followEvents } from './live';
 import { RefreshSchedule } from './refresh-schedule';
+import { OPERATOR_KEY, SignInScreen } from './sign-in';
 
-const OPERATOR_KEY = 'vigie.operator';
 const DEVICES_REFRESH_MS = 30_000;
 /** The chart follows live events; this re-read only moves the 30 days on after midnight. */
 const CHART_REFRESH_MS = 5 * 60_000;
@@ -19,11 +30,24 @@ const CHART_REFRESH_MS = 5 * 60_000;
 const CHART_MIN_INTERVAL_MS = 3_000;
 const CHART_SETTLE_MS = 300;
 
+/** Lab bench (VIGIE_AUTH=off): no sign-in, operators type their name; else a session. */
+type Access = { kind: 'session'; session: OperatorSession } | { kind: 'open' };
+/** What the page shows: nothing yet (asking the server), the sign-in form, or the board. */
+let screen: 'starting' | 'sign-in' | 'board' = 'starting';
+let access: Access | null = null;
+/** Bumped each time the board is entered or left: answers for an earlier board are dropped. */
+let boardEpoch = 0;
+let live: LiveStream | null = null;
+let expiryTimer: number | undefined;
+const START_RETRY_MS = 5000;
+
 translateStatic(document);
 
 const messages = byId('messages');
 /** Errors are shown in the page (never only in the console), each dismissible. */
 function report(message: string): void {
+  // A failure that sent the page back to the sign-in form says so there, not here.
+  if (screen !== 'board') return;
   const close = el('button', { type: 'button', class: 'dismiss' }, t('dismiss'));
   const item = el('li', { class: 'message' }, el('span', {}, message), close);
   close.addEventListener('click', () => item.remove());
@@ -33,12 +57,27 @@ function report(message: string): void {
 const failure = (error: unknown): string =>
   error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error);
 
-// Operator name, remembered on this browser.
+// Operator name typed on the page and remembered on this browser: only without sign-in.
+const operatorField = byId('operator');
 const operator = byId<HTMLInputElement>('operator-name');
 operator.value = localStorage.getItem(OPERATOR_KEY) ?? '';
 operator.addEventListener('input', () => localStorage.setItem(OPERATOR_KEY, operator.value.trim()));
 
+// The signed-in operator and the way out.
+const sessionInfo = byId('session-info');
+const sessionName = byId('session-name');
+const signOutButton = byId<HTMLButtonElement>('sign-out');
+signOutButton.addEventListener('click', () => void leaveOnPurpose());
+
+const signInScreen = new SignInScreen(async () => {
+  const session = await getSession();
+  if (!session) return false;
+  enterBoard({ kind: 'session', session });
+  return true;
+});
+
 // Sound.
+const soundControls = byId('sound');
 const soundEnable = byId<HTMLButtonElement>('sound-enable');
 const soundMute = byId<HTMLButtonElement>('sound-mute');
 const alarm = new Alarm(() => {
@@ -70,9 +109,10 @@ const active = new ActiveAlerts(() => {
 async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promise<void> {
   const error = card.querySelector<HTMLElement>('.alert-error');
   const note = card.querySelector<HTMLTextAreaElement>('.alert-note');
-  const by = operator.value.trim();
+  // Signed in, the server records the session's operator; the body's `by` is for a lab bench.
+  const by = access?.kind === 'session' ? null : operator.value.trim();
   if (error) error.textContent = '';
-  if (!by) {
+  if (by === '') {
     if (error) error.textContent = t('nameRequired');
     operator.focus();
     return;
@@ -93,7 +133,7 @@ async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promis
     const current = active.get(alert.id);
     const acknowledge = card.querySelector<HTMLButtonElement>('button.acknowledge');
     if (current && acknowledge) acknowledge.disabled = current.status !== 'open';
-    if (hadFocus) cards.restoreFocus(card);
+    if (hadFocus && screen === 'board') cards.restoreFocus(card);
   }
 }
 
@@ -104,27 +144,33 @@ const devices = new DevicesPanel(byId('devices'), () => {
 });
 
 async function loadActive(): Promise<void> {
+  const epoch = boardEpoch;
   const start = active.beginLoad();
   try {
     const [open, acknowledged] = await Promise.all([listAllAlerts('open'), listAllAlerts('acknowledged')]);
-    active.finishLoad([...open, ...acknowledged], start);
+    if (epoch === boardEpoch) active.finishLoad([...open, ...acknowledged], start);
   } catch (error) {
     report(t('loadFailed', { what: t('activeAlerts'), error: failure(error) }));
   }
 }
 
 async function loadDevices(): Promise<void> {
+  const epoch = boardEpoch;
   const start = devices.beginLoad();
   try {
-    devices.finishLoad(await listDevices(), start);
+    const list = await listDevices();
+    if (epoch === boardEpoch) devices.finishLoad(list, start);
   } catch (error) {
     report(t('loadFailed', { what: t('devices'), error: failure(error) }));
   }
 }
 
 async function loadChart(): Promise<void> {
+  if (screen !== 'board') return; // a re-read scheduled before a sign-out
+  const epoch = boardEpoch;
   try {
-    drawChart(byId('chart-per-day'), byId('median-ack'), await loadChartData());
+    const data = await loadChartData();
+    if (epoch === boardEpoch) drawChart(byId('chart-per-day'), byId('median-ack'), data);
   } catch (error) {
     report(t('loadFailed', { what: t('chart'), error: failure(error) }));
   }
@@ -146,25 +192,167 @@ function showConnection(state: 'connected' | 'reconnecting', label: string): voi
   connection.textContent = label;
 }
 showConnection('reconnecting', t('connecting'));
-followEvents({
-  alert: (alert) => {
-    active.apply(alert);
-    history.add(alert);
-    chart.changed();
-  },
-  device: (device) => devices.apply(device),
-  connected: (afterLoss) => {
-    showConnection('connected', t('connected'));
-    if (afterLoss) loadAll();
-  },
-  disconnected: () => showConnection('reconnecting', t('reconnecting')),
+
+const board = byId('board');
+
+/** Shows the board for a session (its operator named, Sign out) or for a lab bench (name field). */
+function enterBoard(granted: Access): void {
+  access = granted;
+  screen = 'board';
+  boardEpoch++;
+  signInScreen.hide();
+  board.hidden = false;
+  connection.hidden = false;
+  soundControls.hidden = false;
+  const signedIn = granted.kind === 'session';
+  sessionInfo.hidden = !signedIn;
+  operatorField.hidden = signedIn;
+  if (granted.kind === 'session') {
+    sessionName.textContent = granted.session.name;
+    scheduleExpiryCheck(granted.session.expiresAt);
+  }
+  showConnection('reconnecting', t('connecting'));
+  live?.close();
+  live = followEvents({
+    alert: (alert) => {
+      active.apply(alert);
+      history.add(alert);
+      chart.changed();
+    },
+    device: (device) => devices.apply(device),
+    connected: (afterLoss) => {
+      showConnection('connected', t('connected'));
+      if (afterLoss) loadAll();
+    },
+    disconnected: () => {
+      showConnection('reconnecting', t('reconnecting'));
+      void checkAccess();
+    },
+  });
+  loadAll();
+}
+
+/** Back to the sign-in form: the stream closed, the board emptied, nothing left on screen. */
+function leaveBoard(notice: string, kind: 'error' | 'info'): void {
+  const keepDrafts = screen === 'board' && kind === 'error';
+  const drafts = cards.drafts();
+  if (access?.kind === 'session') signInScreen.rememberName(access.session.name);
+  screen = 'sign-in';
+  access = null;
+  boardEpoch++;
+  live?.close();
+  live = null;
+  window.clearTimeout(expiryTimer);
+  board.hidden = true;
+  connection.hidden = true;
+  soundControls.hidden = true;
+  sessionInfo.hidden = true;
+  operatorField.hidden = true;
+  messages.replaceChildren();
+  active.clear();
+  devices.clear();
+  history.clear();
+  byId('chart-per-day').replaceChildren();
+  byId('median-ack').textContent = '';
+  // A session that ended under the operator's hands: the notes typed come back after sign-in.
+  cards.keepDrafts(keepDrafts ? drafts : new Map<string, string>());
+  signInScreen.show(notice, kind);
+}
+
+async function leaveOnPurpose(): Promise<void> {
+  signOutButton.disabled = true;
+  try {
+    await signOut();
+    leaveBoard(t('signedOut'), 'info');
+  } catch (error) {
+    // Still signed in on the server: stay, so nobody walks away believing otherwise.
+    report(t('signOutFailed', { error: failure(error) }));
+  } finally {
+    signOutButton.disabled = false;
+  }
+}
+
+// A 401 on the board: the session expired or was ended elsewhere (or a lab bench now wants a sign-in).
+onUnauthorized(() => {
+  if (screen === 'board') leaveBoard(t('sessionEnded'), 'error');
 });
-loadAll();
+
+/**
+ * After the stream failed, or at the session's expiry: is the page still allowed in? An
+ * EventSource cannot tell a 401 from a server restart; this asks. Unreachable: the stream's
+ * own reconnection goes on.
+ */
+async function checkAccess(): Promise<void> {
+  const granted = access;
+  if (screen !== 'board' || !granted) return;
+  const epoch = boardEpoch;
+  try {
+    if (granted.kind === 'session') {
+      const session = await getSession();
+      if (epoch !== boardEpoch) return;
+      if (!session) leaveBoard(t('sessionEnded'), 'error');
+      else {
+        granted.session = session;
+        scheduleExpiryCheck(session.expiresAt);
+      }
+    } else if (!(await readableWithoutSession()) && epoch === boardEpoch) {
+      leaveBoard(t('sessionEnded'), 'error');
+    }
+  } catch {
+    // server away: the stream reconnects by itself and re-reads everything once back
+  }
+}
+
+function scheduleExpiryCheck(expiresAt: string): void {
+  window.clearTimeout(expiryTimer);
+  const wait = Date.parse(expiresAt) - Date.now() + 1000;
+  // Beyond setTimeout's range (about 24 days) the next check comes from any 401 instead.
+  if (Number.isFinite(wait) && wait < 2 ** 31 - 1) {
+    expiryTimer = window.setTimeout(() => void checkAccess(), Math.max(0, wait));
+  }
+}
+
+/**
+ * Which screen to show: the board for a live session; without one, the board still when the
+ * alerts can be read without signing in (VIGIE_AUTH=off), else the sign-in form.
+ */
+async function start(): Promise<void> {
+  // The operator may have signed in through the form meanwhile (a retry after "unreachable").
+  const signedInMeanwhile = (): boolean => screen === 'board' || signInScreen.attempting;
+  try {
+    const session = await getSession();
+    if (signedInMeanwhile()) return;
+    if (session) return enterBoard({ kind: 'session', session });
+    const open = await readableWithoutSession();
+    if (signedInMeanwhile()) return;
+    if (open) return enterBoard({ kind: 'open' });
+    screen = 'sign-in';
+    connection.hidden = true;
+    // Back after "unreachable": that notice goes, not what an attempt meanwhile has said.
+    if (signInScreen.visible) signInScreen.clearNotice(t('startUnreachable'));
+    else signInScreen.show();
+  } catch {
+    // Server unreachable (or failing): say so on the sign-in screen and ask again shortly.
+    if (signedInMeanwhile()) return;
+    screen = 'sign-in';
+    connection.hidden = true;
+    signInScreen.show(t('startUnreachable'));
+    window.setTimeout(() => {
+      if (screen === 'sign-in' && !signInScreen.attempting) void start();
+    }, START_RETRY_MS);
+  }
+}
+void start();
 
 // Live clocks; devices re-read for last-seen and spool depth, which heartbeats change silently.
 window.setInterval(() => {
+  if (screen !== 'board') return;
   cards.tick();
   devices.tick();
 }, 1000);
-window.setInterval(() => void loadDevices(), DEVICES_REFRESH_MS);
-window.setInterval(() => chart.reloadNow(), CHART_REFRESH_MS);
+window.setInterval(() => {
+  if (screen === 'board') void loadDevices();
+}, DEVICES_REFRESH_MS);
+window.setInterval(() => {
+  if (screen === 'board') chart.reloadNow();
+}, CHART_REFRESH_MS);
