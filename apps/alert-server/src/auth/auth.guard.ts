@@ -12,7 +12,7 @@ import type { Request, Response } from 'express';
 import { DEVICE_TOKEN_REFUSED, DeviceTokenRefusedEvent } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ACCESS, Access, setCaller } from './access';
-import { DeviceAuthService, bearerToken } from './device-auth.service';
+import { DeviceAuthService } from './device-auth.service';
 import { OperatorAuthService } from './operator-auth.service';
 import { hashSecret, sameDigest } from './secrets';
 import { sessionCookie } from './session-cookie';
@@ -101,9 +101,20 @@ export class AuthGuard implements CanActivate {
 
   private checkMetrics(req: Request, res: Response): boolean {
     if (this.metricsTokenHash === null) return true;
-    const token = bearerToken(req.headers.authorization);
+    const token = metricsCredential(req.headers.authorization);
     if (token !== null && sameDigest(hashSecret(token), this.metricsTokenHash)) return true;
     res.setHeader('WWW-Authenticate', 'Bearer realm="vigie metrics"');
     throw new UnauthorizedException('the metrics need Authorization: Bearer <VIGIE_METRICS_TOKEN>');
   }
+}
+
+/**
+ * The credentials of `Authorization: Bearer <VIGIE_METRICS_TOKEN>` as sent. Not `bearerToken`:
+ * the operator chooses this token, and a passphrase with spaces or symbols (which the config
+ * accepts) must work as Prometheus sends it; device tokens are ours and stricter.
+ */
+function metricsCredential(authorization: string | undefined): string | null {
+  if (!authorization || authorization.length > 4096) return null;
+  const match = /^Bearer +(\S.*)$/i.exec(authorization);
+  return match ? match[1] : null;
 }

@@ -1,5 +1,13 @@
-import { Injectable, Logger, applyDecorators, UseGuards, ExecutionContext } from '@nestjs/common';
-import { SkipThrottle, ThrottlerException, ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  UseGuards,
+  applyDecorators,
+} from '@nestjs/common';
+import { SkipThrottle, ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { callerOf } from './access';
@@ -50,7 +58,11 @@ export class RateLimitGuard extends ThrottlerGuard {
       { code: 'RATE_LIMITED', address: req.ip, deviceId, route: `${req.method} ${req.path}`, retryAfter },
       `too many ${what}`,
     );
-    throw new ThrottlerException(`too many ${what}: retry after ${retryAfter} s`);
+    // The contract's error shape: ThrottlerException alone would answer `"error": "ThrottlerException"`.
+    throw new HttpException(
+      HttpException.createBody(`too many ${what}: retry after ${retryAfter} s`, 'Too Many Requests', 429),
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 

@@ -27,6 +27,8 @@ export function sameDigest(a: string, b: string): boolean {
 /** scrypt, memory-hard: 2^15 × 8 × 128 bytes = 32 MiB per hash, about 140 ms here. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, saltBytes: 16 };
 const SCRYPT_MAXMEM = 64 * 1024 * 1024;
+/** Shorter stored hashes are not ones this code made (it makes 64 bytes), and are refused. */
+const MIN_HASH_BYTES = 32;
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SCRYPT.saltBytes);
@@ -39,6 +41,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
+  // A hash that decodes to nothing (or next to nothing) would make any password "match".
+  if (expected.length < MIN_HASH_BYTES) return false;
   try {
     const actual = await scryptAsync(
       password,

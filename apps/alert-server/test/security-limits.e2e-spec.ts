@@ -1,0 +1,220 @@
+// Loaded first: the contract's DTO decorators, imported through the server, need it.
+import 'reflect-metadata';
+import type { Alert } from '@app/contracts';
+import { eventually, sleep } from './support/eventually';
+import { stopAndRemove } from './support/lifecycle';
+import { sampleValue } from './support/prometheus-text';
+import {
+  Answer,
+  bearer,
+  expectError,
+  provisionDevice,
+  provisionOperator,
+  query,
+  send,
+  signIn,
+} from './support/security';
+import { TestServer, startTestServer } from './support/test-server';
+import { alertBody, scrapeMetrics } from './support/vigie-api';
+
+/**
+ * Contract §6 limits: failed sign-ins from one address are slowed, then refused with 429 and
+ * Retry-After; a device pressing at any human pace is never limited, while one flooding
+ * POST /alerts is refused (429, counted) without touching the other devices.
+ */
+
+const PASSWORD = 'correct horse battery';
+
+function retryAfterSeconds(res: Answer): number {
+  const value = res.headers['retry-after'];
+  expect(value).toMatch(/^\d+$/);
+  return Number(value);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+describe('security: limits (VIGIE_AUTH=required)', () => {
+  let server: TestServer;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ VIGIE_AUTH: 'required' });
+    url = server.url;
+    await provisionOperator(server, 'Marie', PASSWORD);
+  });
+
+  afterAll(() => stopAndRemove(server));
+
+  describe('sign-in attempts from one address', () => {
+    const ATTACKER = '10.66.0.1';
+    const answers: Answer[] = [];
+
+    beforeAll(async () => {
+      for (let i = 0; i < 40; i++) {
+        answers.push(
+          await send(url, 'POST', '/auth/login', {
+            body: { name: i % 2 === 0 ? 'Marie' : `guess-${i}`, password: `wrong password ${i}` },
+            headers: { 'X-Forwarded-For': ATTACKER },
+          }),
+        );
+      }
+    }, 60_000);
+
+    it('the first ones are refused with 401, then a 429 with Retry-After comes before the 40th, and stays', () => {
+      const statuses = answers.map((res) => res.status);
+      const firstLimited = statuses.indexOf(429);
+      expect(firstLimited).toBeGreaterThanOrEqual(3);
+      expect(firstLimited).toBeLessThan(39);
+      expect(statuses.slice(0, firstLimited)).toEqual(Array(firstLimited).fill(401));
+      expect(statuses.slice(firstLimited)).toEqual(Array(40 - firstLimited).fill(429));
+      for (const res of answers.slice(0, firstLimited)) expectError(res, 401);
+      for (const res of answers.slice(firstLimited)) {
+        expectError(res, 429);
+        const seconds = retryAfterSeconds(res);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(120);
+      }
+    });
+
+    it('the refusals get slower: the last 401s take far longer than the first ones', () => {
+      const refused = answers.filter((res) => res.status === 401).map((res) => res.ms);
+      expect(refused.length).toBeGreaterThanOrEqual(6);
+      const first = mean(refused.slice(0, 3));
+      const last = mean(refused.slice(-3));
+      // Generous: the server adds several hundred ms by then; only a flat answer time fails this.
+      expect(last).toBeGreaterThan(first + 300);
+    });
+
+    it('a 429 answers at once: being refused costs the server no password hash', () => {
+      const limited = answers.filter((res) => res.status === 429).map((res) => res.ms);
+      expect(Math.max(...limited)).toBeLessThan(1000);
+    });
+
+    it('while blocked, even the right password from that address is refused; another address signs in', async () => {
+      const right = await send(url, 'POST', '/auth/login', {
+        body: { name: 'Marie', password: PASSWORD },
+        headers: { 'X-Forwarded-For': ATTACKER },
+      });
+      expectError(right, 429);
+      expect(right.headers['set-cookie']).toBeUndefined();
+      expect(retryAfterSeconds(right)).toBeGreaterThan(0);
+
+      await signIn(url, 'Marie', PASSWORD, '10.66.0.2');
+    });
+  });
+
+  describe('a device at human pace', () => {
+    it('a burst of 10 presses, then one press every 250 ms and a heartbeat every second: never limited', async () => {
+      const token = await provisionDevice(server, 'pi-human');
+      const press = () =>
+        send(url, 'POST', '/alerts', { body: alertBody({ deviceId: 'pi-human' }), headers: bearer(token) });
+      const burst = await Promise.all(Array.from({ length: 10 }, press));
+      expect(burst.map((res) => res.status)).toEqual(Array(10).fill(201));
+
+      const paced: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        paced.push((await press()).status);
+        if (i % 4 === 0) {
+          const beat = await send(url, 'PUT', '/devices/pi-human/heartbeat', {
+            body: { spoolDepth: 0 },
+            headers: bearer(token),
+          });
+          paced.push(beat.status === 204 ? 201 : beat.status);
+        }
+        await sleep(250);
+      }
+      expect(paced).toEqual(Array(paced.length).fill(201));
+      expect(query(server, 'SELECT count(*) AS n FROM alerts WHERE device_id = ?', 'pi-human')).toEqual([
+        { n: 26 },
+      ]);
+    });
+
+    it('an agent emptying a spool of 100 alerts after an outage is not limited either', async () => {
+      const token = await provisionDevice(server, 'pi-spool');
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const res = await send(url, 'POST', '/alerts', {
+          body: alertBody({
+            deviceId: 'pi-spool',
+            triggeredAt: new Date(Date.now() - 3600_000 + i).toISOString(),
+          }),
+          headers: bearer(token),
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual(Array(100).fill(201));
+    });
+  });
+
+  describe('a device flooding POST /alerts', () => {
+    it('is refused with 429 and Retry-After, counted as rate_limited; other devices are not affected', async () => {
+      const flooder = await provisionDevice(server, 'pi-flood');
+      const neighbour = await provisionDevice(server, 'pi-neighbour');
+      const rejectedBefore =
+        sampleValue(await scrapeMetrics(url), 'vigie_alerts_rejected_total', { reason: 'rate_limited' }) ?? 0;
+
+      const started = Date.now();
+      const answers: Answer[] = [];
+      const worker = async () => {
+        while (answers.length < 300) {
+          answers.push(
+            await send(url, 'POST', '/alerts', {
+              body: alertBody({ deviceId: 'pi-flood' }),
+              headers: bearer(flooder),
+            }),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      const elapsedMs = Date.now() - started;
+
+      const accepted = answers.filter((res) => res.status === 201);
+      const limited = answers.filter((res) => res.status === 429);
+      expect(accepted.length + limited.length).toBe(answers.length);
+      expect(limited.length).toBeGreaterThan(0);
+      // 120 per 10 s window: at most that per window the flood spanned.
+      expect(accepted.length).toBeLessThanOrEqual(120 * Math.ceil((elapsedMs + 1) / 10_000));
+      for (const res of limited.slice(0, 5)) {
+        expectError(res, 429);
+        const seconds = retryAfterSeconds(res);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(10);
+      }
+
+      // Refused alerts are not stored; accepted ones are.
+      const stored = query<{ id: string }>(server, 'SELECT id FROM alerts WHERE device_id = ?', 'pi-flood');
+      expect(stored.map((row) => row.id).sort()).toEqual(
+        accepted.map((res) => (res.json as Alert).id).sort(),
+      );
+
+      await eventually(async () => {
+        const samples = await scrapeMetrics(url);
+        expect(sampleValue(samples, 'vigie_alerts_rejected_total', { reason: 'rate_limited' })).toBe(
+          rejectedBefore + limited.length,
+        );
+      });
+
+      // The neighbour, at once: not limited.
+      const neighbourAnswers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          send(url, 'POST', '/alerts', {
+            body: alertBody({ deviceId: 'pi-neighbour' }),
+            headers: bearer(neighbour),
+          }),
+        ),
+      );
+      expect(neighbourAnswers.map((res) => res.status)).toEqual(Array(10).fill(201));
+
+      // And the flooder is still refused right after (its window has not passed).
+      if (Date.now() - started < 9_000) {
+        const again = await send(url, 'POST', '/alerts', {
+          body: alertBody({ deviceId: 'pi-flood' }),
+          headers: bearer(flooder),
+        });
+        expectError(again, 429);
+      }
+    });
+  });
+});
