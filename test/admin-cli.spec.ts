@@ -182,6 +182,8 @@ describe('device commands', () => {
       [['device', 'add', 'bad id!'], /device id/],
       [['device', 'add', 'x'.repeat(65)], /device id/],
       [['device', 'add', 'pi-x', '--location'], /--location needs a value/],
+      [['device', 'add', 'pi-x', '--location', 'x'.repeat(121)], /--location: at most 120 characters/],
+      [['device', 'add', 'pi-x', '--location', 'Accueil\nrez'], /without control characters/],
       [['device', 'add', 'pi-x', '--token', 'mine'], /unknown option --token/],
       [['device', 'list', 'extra'], /takes no argument/],
       [['device', 'revoke'], /expected one ID/],
@@ -324,6 +326,7 @@ describe('operator commands', () => {
     const run = await runAdmin(sqlitePath, ['frobnicate']);
     expectExit(run, 64);
     expect(run.stderr).toMatch(/unknown command: frobnicate/);
+    expect(run.stderr).toContain('device add ID');
     expect(run.stdout).toBe('');
   });
 });

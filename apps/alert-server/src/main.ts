@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { Logger } from '@nestjs/common';
 import { prepareGracefulStop } from './http/graceful-stop';
 import { createServer } from './server';
-import { isAdminCommand, runAdminCommand } from './cli/admin-command';
+import { ADMIN_USAGE, EXIT_USAGE, isAdminCommand, runAdminCommand } from './cli/admin-command';
 
 /** Exit status for a configuration error (sysexits EX_CONFIG), as the button agent uses. */
 const EXIT_CONFIG = 78;
@@ -28,8 +28,10 @@ async function main(): Promise<void> {
     return;
   }
   if (args.length > 0) {
-    process.stderr.write(`unknown command: ${args.join(' ')}\n(no argument starts the server)\n`);
-    process.exit(64);
+    process.stderr.write(
+      `unknown command: ${args.join(' ')}\n(no argument starts the server)\n${ADMIN_USAGE}\n`,
+    );
+    process.exit(EXIT_USAGE);
   }
 
   const app = await createServer(config);
@@ -80,8 +82,12 @@ async function firstLineOfStdin(): Promise<string> {
 }
 
 main().catch((error: unknown) => {
+  const admin = isAdminCommand(process.argv.slice(2));
+  const failure = admin
+    ? { code: 'ADMIN_COMMAND_FAILED', msg: `${process.argv.slice(2, 4).join(' ')} failed` }
+    : { code: 'STARTUP_FAILED', msg: 'alert server failed to start' };
   process.stderr.write(
-    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), code: 'STARTUP_FAILED', msg: 'alert server failed to start', err: String((error as Error)?.stack ?? error) })}\n`,
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), ...failure, err: String((error as Error)?.stack ?? error) })}\n`,
   );
   process.exit(1);
 });

@@ -217,4 +217,42 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       }
     });
   });
+
+  describe('an address trying bad device tokens', () => {
+    const PROBER = '10.66.0.7';
+    const answers: Answer[] = [];
+
+    beforeAll(async () => {
+      for (let i = 0; i < 70; i++) {
+        answers.push(
+          await send(url, 'POST', '/alerts', {
+            body: alertBody({ deviceId: 'pi-probed' }),
+            headers: { ...bearer(`vgd_guess${i}`), 'X-Forwarded-For': PROBER },
+          }),
+        );
+      }
+    }, 60_000);
+
+    it('gets 401 for the first 60 in a minute, then 429 with Retry-After before any token is read', () => {
+      const statuses = answers.map((res) => res.status);
+      expect(statuses.slice(0, 60)).toEqual(Array(60).fill(401));
+      expect(statuses.slice(60)).toEqual(Array(10).fill(429));
+      for (const res of answers.slice(60)) {
+        expectError(res, 429);
+        const seconds = retryAfterSeconds(res);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(60);
+      }
+      expect(query(server, "SELECT 1 FROM alerts WHERE device_id = 'pi-probed'")).toEqual([]);
+    });
+
+    it('does not hold back a device at another address', async () => {
+      const token = await provisionDevice(server, 'pi-honest');
+      const res = await send(url, 'POST', '/alerts', {
+        body: alertBody({ deviceId: 'pi-honest' }),
+        headers: { ...bearer(token), 'X-Forwarded-For': '10.66.0.8' },
+      });
+      expect(res.status).toBe(201);
+    });
+  });
 });

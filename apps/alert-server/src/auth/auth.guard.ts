@@ -2,6 +2,8 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   UnauthorizedException,
@@ -14,6 +16,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ACCESS, Access, setCaller } from './access';
 import { DeviceAuthService } from './device-auth.service';
 import { OperatorAuthService } from './operator-auth.service';
+import { RefusedAddresses } from './refused-addresses';
 import { hashSecret, sameDigest } from './secrets';
 import { sessionCookie } from './session-cookie';
 
@@ -25,6 +28,7 @@ import { sessionCookie } from './session-cookie';
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly metricsTokenHash: string | null;
+  private readonly refused = new RefusedAddresses();
 
   constructor(
     private readonly reflector: Reflector,
@@ -62,18 +66,32 @@ export class AuthGuard implements CanActivate {
       setCaller(req, { deviceId: deviceId ?? undefined });
       return true;
     }
+    const address = req.ip ?? '';
+    const blockedFor = this.refused.blockedForSeconds(address);
+    if (blockedFor > 0) {
+      res.setHeader('Retry-After', String(blockedFor));
+      throw new HttpException(
+        HttpException.createBody(
+          `too many requests with a bad device token from this address: retry after ${blockedFor} s`,
+          'Too Many Requests',
+          HttpStatus.TOO_MANY_REQUESTS,
+        ),
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     const result = await this.devices.check(req.headers.authorization, deviceId);
     if (result.ok) {
       setCaller(req, { deviceId: result.deviceId });
       return true;
     }
+    this.refused.record(address);
     this.events.emit(
       DEVICE_TOKEN_REFUSED,
       new DeviceTokenRefusedEvent(
         result.reason,
         deviceId,
         result.tokenDeviceId,
-        req.ip ?? '',
+        address,
         `${req.method} ${req.path}`,
       ),
     );

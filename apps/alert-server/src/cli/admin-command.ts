@@ -74,7 +74,7 @@ function deviceCommand(verb: string | undefined, rest: string[]): Command {
       const { positional, options } = parse(rest, ['--location']);
       const id = onlyOne(positional, 'ID');
       checkDeviceId(id);
-      const location = options.get('--location') ?? null;
+      const location = checkLocation(options.get('--location') ?? null);
       return async (store, io) => {
         const token = await devices(store).create(id, location);
         if (token === null) {
@@ -211,6 +211,16 @@ function onlyOne(positional: string[], what: string): string {
 function checkDeviceId(id: string): void {
   if (!DEVICE_ID_PATTERN.test(id))
     throw new UsageError(`device id ${JSON.stringify(id)}: 1 to 64 of A-Z a-z 0-9 . _ -`);
+}
+
+/** As long as a heartbeat's location may be (120 characters), and printable. */
+function checkLocation(location: string | null): string | null {
+  if (location === null) return null;
+  // eslint-disable-next-line no-control-regex
+  if (location.length > 120 || /[\u0000-\u001f\u007f]/.test(location) || !location.isWellFormed()) {
+    throw new UsageError('--location: at most 120 characters, without control characters');
+  }
+  return location;
 }
 
 function table(header: string[], rows: string[][]): string {

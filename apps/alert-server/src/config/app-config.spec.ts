@@ -49,6 +49,8 @@ describe('loadConfig', () => {
     ['LOG_FORMAT', 'xml'],
     ['VIGIE_AUTH', 'maybe'],
     ['VIGIE_METRICS_TOKEN', 'short'],
+    ['VIGIE_METRICS_TOKEN', 'un-secret-très-long'],
+    ['VIGIE_METRICS_TOKEN', 'two  spaces-in-a-long-secret'],
     ['DATABASE_URL', 'postgres://vigie@db/vigie'],
     ['VIGIE_LIVE_KEEPALIVE_S', '30'],
   ])('refuses %s=%s with one line naming it', (name, value) => {

@@ -39,6 +39,10 @@ export function loadConfig(env: Env): AppConfig {
     auth: reader.read('VIGIE_AUTH', 'required', (raw) => oneOf(raw, ['required', 'off'] as const)),
     metricsToken: reader.read<string | null>('VIGIE_METRICS_TOKEN', null, (raw) => {
       if (raw.length < 16) throw new InvalidValue('expected at least 16 characters');
+      // HTTP headers carry bytes read as latin1: only printable ASCII arrives as it was set.
+      if (!/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(raw)) {
+        throw new InvalidValue('expected printable ASCII characters (single spaces allowed between them)');
+      }
       return raw;
     }),
     liveKeepAliveSeconds: reader.read('VIGIE_LIVE_KEEPALIVE_S', 15, (raw) =>
