@@ -18,6 +18,24 @@ const { chromium } = require('playwright-core');
 const { alertBody } = require('./lib/alert-data');
 const { print, machine, machineLine, table, ms, verdict } = require('./lib/report');
 const { assertServerBuilt, startAlertServer } = require('./lib/server-process');
+const { addOperator, provisionDeviceTokens } = require('./lib/device-tokens');
+
+/**
+ * The server runs as in production (VIGIE_AUTH=required): each POST carries its device's
+ * token, the streams and the page an operator's session cookie.
+ */
+const credentials = { tokens: new Map(), cookie: '' };
+const OPERATOR = { name: 'bench', password: 'bench-operator-password' };
+
+async function signIn(baseUrl) {
+  const response = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OPERATOR),
+  });
+  if (response.status !== 204) throw new Error(`POST /auth/login answered ${response.status}`);
+  return response.headers.get('set-cookie').split(';')[0];
+}
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
@@ -71,7 +89,10 @@ const count = (n) => n.toLocaleString('en-US');
  */
 function openStream(baseUrl, onEvent) {
   return new Promise((resolve, reject) => {
-    const request = http.get(`${baseUrl}/events`, { agent: false, headers: { accept: 'text/event-stream' } });
+    const request = http.get(`${baseUrl}/events`, {
+      agent: false,
+      headers: { accept: 'text/event-stream', cookie: credentials.cookie },
+    });
     request.once('error', reject);
     request.once('response', (response) => {
       if (response.statusCode !== 200) {
@@ -171,7 +192,11 @@ function postAlert(baseUrl, agent, body) {
     const request = http.request(`${baseUrl}/alerts`, {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+        authorization: `Bearer ${credentials.tokens.get(body.deviceId)}`,
+      },
     });
     request.once('error', reject);
     request.once('response', (response) => {
@@ -183,12 +208,16 @@ function postAlert(baseUrl, agent, body) {
 }
 
 async function resolveAlert(baseUrl, agent, id) {
-  const payload = JSON.stringify({ by: 'bench' });
+  const payload = JSON.stringify({});
   const status = await new Promise((resolve, reject) => {
     const request = http.request(`${baseUrl}/alerts/${id}/resolve`, {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+        cookie: credentials.cookie,
+      },
     });
     request.once('error', reject);
     request.once('response', (response) => {
@@ -291,6 +320,8 @@ async function measurePage(server, agent) {
   });
   try {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const [name, value] = credentials.cookie.split('=');
+    await context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Strict' }]);
     const page = await context.newPage();
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -377,7 +408,11 @@ async function main() {
   let exit;
   let server;
   try {
-    server = await startAlertServer(path.join(dir, 'live.db'));
+    const sqlitePath = path.join(dir, 'live.db');
+    credentials.tokens = provisionDeviceTokens(sqlitePath);
+    addOperator(sqlitePath, OPERATOR.name, OPERATOR.password);
+    server = await startAlertServer(sqlitePath, { env: { VIGIE_AUTH: 'required' } });
+    credentials.cookie = await signIn(server.url);
     streams = await measureStreams(server, agent);
     print(
       `streams: ${count(streams.check.once)} of ${count(streams.check.expected)} deliveries;` +
@@ -469,7 +504,7 @@ async function main() {
   );
   print(
     `- server exited ${exit?.signal ?? exit?.code}, logged ${server.logged.error} errors → ${verdict(serverOk)}` +
-      ` (and ${server.logged.warn} warnings, 1 being VIGIE_AUTH=off at start-up)`,
+      ` (and ${server.logged.warn} warnings)`,
   );
   if (!serverOk) print(server.tail());
   print(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

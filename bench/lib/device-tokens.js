@@ -40,4 +40,13 @@ function provisionDeviceTokens(sqlitePath) {
   return tokens;
 }
 
-module.exports = { provisionDeviceTokens };
+/** `operator add NAME --password-stdin`, through the real command. */
+function addOperator(sqlitePath, name, password) {
+  execFileSync(process.execPath, [SERVER_MAIN, 'operator', 'add', name, '--password-stdin'], {
+    env: { ...process.env, VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' },
+    input: `${password}\n`,
+    encoding: 'utf8',
+  });
+}
+
+module.exports = { addOperator, provisionDeviceTokens };
