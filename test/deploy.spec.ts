@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../apps/alert-server/src/config/app-config';
 
 /**
  * The deployment files a technician installs: the systemd units must load, the scripts
@@ -70,5 +71,18 @@ describe('deployment files', () => {
     ]) {
       expect(example).toContain(name);
     }
+  });
+
+  it('ships a server env example the server accepts, naming the security settings', () => {
+    const example = readFileSync(join(root, 'deploy/alert-server.env.example'), 'utf8');
+    const env = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(() => loadConfig(env)).not.toThrow();
+    expect(env.VIGIE_AUTH).toBe('required');
+    expect(example).toContain('VIGIE_METRICS_TOKEN');
   });
 });
