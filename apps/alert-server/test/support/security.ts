@@ -75,23 +75,28 @@ export function send(
   const started = performance.now();
   return new Promise<Answer>((resolve, reject) => {
     const req = http.request(`${url}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json: parseJson(text),
-          ms: performance.now() - started,
-        });
-      });
+      collect(res, started, resolve);
     });
     req.on('error', reject);
     req.setTimeout(15_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
     req.end(payload);
+  });
+}
+
+/** Reads the whole answer, then resolves with it. */
+function collect(res: http.IncomingMessage, started: number, resolve: (answer: Answer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    resolve({
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      text,
+      json: parseJson(text),
+      ms: performance.now() - started,
+    });
   });
 }
 
@@ -114,18 +119,7 @@ export function head(url: string, path: string, headers: http.OutgoingHttpHeader
         req.destroy();
         return;
       }
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json: parseJson(text),
-          ms: performance.now() - started,
-        });
-      });
+      collect(res, started, resolve);
     });
     // Once the head is in, the connection is dropped on purpose: a late error is no failure.
     req.on('error', reject);
