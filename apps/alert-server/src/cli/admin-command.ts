@@ -6,6 +6,7 @@ import { OperatorAuthService, OperatorInputError } from '../auth/operator-auth.s
 import { OperatorsRepository } from '../auth/operators.repository';
 import { AppConfig } from '../config/app-config';
 import { Store } from '../store/store';
+import { UsageError, onlyOne, parse, table } from './command-line';
 
 /** sysexits: a wrong command line. */
 export const EXIT_USAGE = 64;
@@ -26,8 +27,6 @@ export interface AdminIo {
   /** The first line of standard input, without its line ending. */
   readLine(): Promise<string>;
 }
-
-class UsageError extends Error {}
 
 /** True for the words that start an admin command instead of the server. */
 export function isAdminCommand(args: readonly string[]): boolean {
@@ -182,32 +181,6 @@ function operatorCommand(verb: string | undefined, rest: string[]): Command {
   }
 }
 
-function parse(args: string[], valued: string[], boolean: string[] = []) {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (valued.includes(arg)) {
-      const value = args[++i];
-      if (value === undefined) throw new UsageError(`${arg} needs a value`);
-      options.set(arg, value);
-    } else if (boolean.includes(arg)) {
-      flags.add(arg);
-    } else if (arg.startsWith('--')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else {
-      positional.push(arg);
-    }
-  }
-  return { positional, options, flags };
-}
-
-function onlyOne(positional: string[], what: string): string {
-  if (positional.length !== 1) throw new UsageError(`expected one ${what}`);
-  return positional[0];
-}
-
 function checkDeviceId(id: string): void {
   if (!DEVICE_ID_PATTERN.test(id))
     throw new UsageError(`device id ${JSON.stringify(id)}: 1 to 64 of A-Z a-z 0-9 . _ -`);
@@ -221,18 +194,4 @@ function checkLocation(location: string | null): string | null {
     throw new UsageError('--location: at most 120 characters, without control characters');
   }
   return location;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column].length)),
-  );
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
