@@ -7,8 +7,8 @@ class FakeClient implements LiveClient {
   writableLength = 0;
   ended = false;
   destroyed = false;
-  write(chunk: string): boolean {
-    this.chunks.push(chunk);
+  write(chunk: string | Buffer): boolean {
+    this.chunks.push(chunk.toString());
     return true;
   }
   end(): void {

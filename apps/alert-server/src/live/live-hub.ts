@@ -16,7 +16,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** What the hub needs of a response: Express's and a test double both fit. */
 export interface LiveClient {
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   end(): void;
   destroy(): void;
   readonly writableLength: number;
@@ -99,13 +99,14 @@ export class LiveHub implements BeforeApplicationShutdown, OnApplicationShutdown
   private publish(event: string, data: unknown): void {
     if (this.clients.size === 0) return;
     try {
-      this.broadcast(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      // Encoded once for every stream, rather than once per stream by each write.
+      this.broadcast(Buffer.from(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
     } catch (error) {
       this.logger.error({ code: 'LIVE_PUBLISH_FAILED', event, err: error }, 'live event not sent');
     }
   }
 
-  private broadcast(message: string): void {
+  private broadcast(message: string | Buffer): void {
     for (const client of this.clients) {
       if (client.writableLength > MAX_UNREAD_BYTES) {
         this.drop(client);
