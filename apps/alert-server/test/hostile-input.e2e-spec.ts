@@ -50,7 +50,21 @@ const INHERITED_NAMES = [
 const POISON_KEYS = ['__proto__', 'constructor', 'prototype'];
 /** A few fixed ids, reused on purpose: retries and conflicts. */
 const ID_POOL = Array.from({ length: 6 }, () => randomUUID());
-const DEVICE_POOL = ['pi-accueil-01', 'pi-2', 'PI_3', 'a', 'Z.z', '..', '-', 'x'.repeat(64)];
+/**
+ * Odd but valid device ids, and enough plain ones that no device meets its rate limit
+ * (120 requests in 10 s, counted before validation): limits are not this suite's subject.
+ */
+const DEVICE_POOL = [
+  'pi-accueil-01',
+  'pi-2',
+  'PI_3',
+  'a',
+  'Z.z',
+  '..',
+  '-',
+  'x'.repeat(64),
+  ...Array.from({ length: 40 }, (_, i) => `pi-pool-${i}`),
+];
 
 type Alert = Record<string, unknown> & { id: string; deviceId: string; status: string; receivedAt: string };
 
@@ -1549,7 +1563,7 @@ describe('hostile input', () => {
   it('POST /alerts: hostile bytes, framing, content types and charsets', async () => {
     const validish = fc.oneof(
       { weight: 3, arbitrary: alertText },
-      fc.constant(JSON.stringify({ deviceId: 'pi-2', type: 'test' })),
+      fc.constantFrom(...DEVICE_POOL).map((deviceId) => JSON.stringify({ deviceId, type: 'test' })),
     );
     await fc.assert(
       fc.asyncProperty(validish, variantArb, async (text, variant) => runAlert(text, variant)),
@@ -1763,12 +1777,13 @@ describe('hostile input', () => {
           method: 'POST',
           path: '/alerts',
           headers: { 'content-type': 'application/json' },
-          body: Buffer.from(`{"id":"${id}","deviceId":"pi-2","type":"test","${name}":"x"}`),
+          body: Buffer.from(`{"id":"${id}","deviceId":"pi-example-1","type":"test","${name}":"x"}`),
         };
         const answer = await send(out);
         checkShape(out, answer);
         if (answer.status < 300) {
           model.alerts.set(id, answer.json as Alert);
+          noteDevice((answer.json as Alert).deviceId, { location: undefined });
           model.fromDevice.set(id, false);
           accepted.push(`${name} -> ${answer.status}`);
         }
@@ -1781,7 +1796,7 @@ describe('hostile input', () => {
       for (const bytes of BAD_UTF8) {
         const id = randomUUID();
         const body = Buffer.concat([
-          Buffer.from(`{"id":"${id}","deviceId":"pi-2","type":"test","message":"avant `),
+          Buffer.from(`{"id":"${id}","deviceId":"pi-example-2","type":"test","message":"avant `),
           Buffer.from(bytes),
           Buffer.from(' après"}'),
         ]);
@@ -1795,6 +1810,7 @@ describe('hostile input', () => {
         checkShape(out, answer);
         if (answer.status < 300) {
           model.alerts.set(id, answer.json as Alert);
+          noteDevice((answer.json as Alert).deviceId, { location: undefined });
           model.fromDevice.set(id, false);
           accepted.push(
             `${Buffer.from(bytes).toString('hex')} -> ${answer.status}, message ${JSON.stringify((answer.json as Alert).message)}`,
@@ -1812,11 +1828,17 @@ describe('hostile input', () => {
         '0099-12-31T23:59:59.999Z',
       ]) {
         const id = randomUUID();
-        const out = jsonRequest('POST', '/alerts', { id, deviceId: 'pi-2', type: 'test', triggeredAt });
+        const out = jsonRequest('POST', '/alerts', {
+          id,
+          deviceId: 'pi-example-3',
+          type: 'test',
+          triggeredAt,
+        });
         const answer = await send(out);
         checkShape(out, answer);
         if (answer.status < 300) {
           model.alerts.set(id, answer.json as Alert);
+          noteDevice((answer.json as Alert).deviceId, { location: undefined });
           model.fromDevice.set(id, true);
           const kept = (answer.json as Alert).triggeredAt;
           if (Date.parse(kept as string) !== Date.parse(triggeredAt))
