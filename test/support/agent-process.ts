@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ExitResult, REPO_ROOT, describeExit } from './server-process';
+import { REPO_ROOT, describeExit } from './server-process';
+import { ExitResult, WatchedProcess } from './watched-process';
 
 /**
  * The real, built button agent as a child process (`node dist/apps/button-agent/main.js
@@ -44,50 +44,24 @@ export function makeAgentTempDir(prefix = 'vigie-agent-'): string {
   return dir;
 }
 
-export class AgentProcess {
-  readonly stdoutLines: string[] = [];
-  readonly stderrLines: string[] = [];
+export class AgentProcess extends WatchedProcess {
   /** The stdout lines that are JSON objects, in order. */
   readonly entries: LogEntry[] = [];
-  /** Settles once the process has exited and both pipes are drained. */
-  readonly exited: Promise<ExitResult>;
-  exitResult: ExitResult | null = null;
-  private readonly waiters = new Set<() => void>();
 
   private constructor(
-    readonly child: ChildProcess,
+    child: ChildProcess,
     readonly spoolDir: string,
     readonly env: NodeJS.ProcessEnv,
   ) {
-    const wakeAll = () => {
-      for (const wake of [...this.waiters]) wake();
-    };
-    if (child.stdout) {
-      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
-        this.stdoutLines.push(line);
-        const entry = parseEntry(line);
-        if (entry) this.entries.push(entry);
-        wakeAll();
-      });
-    }
-    if (child.stderr) {
-      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => {
-        this.stderrLines.push(line);
-        wakeAll();
-      });
-    }
+    super(child, 'agent');
     // Writing to the stdin of an agent that died fails with EPIPE: `exited` reports the death.
     child.stdin?.on('error', () => undefined);
-    child.on('error', (error) => this.stderrLines.push(`[test] child process error: ${error.message}`));
-    this.exited = new Promise<ExitResult>((resolveExit) => {
-      // 'close' (not 'exit'): fires after stdout/stderr ended, so no line is missed.
-      child.once('close', (code, signal) => {
-        this.exitResult = { code, signal };
-        live.delete(this);
-        wakeAll();
-        resolveExit(this.exitResult);
-      });
-    });
+    void this.exited.then(() => live.delete(this));
+  }
+
+  protected override onStdoutLine(line: string): void {
+    const entry = parseEntry(line);
+    if (entry) this.entries.push(entry);
   }
 
   static async start(options: AgentStartOptions = {}): Promise<AgentProcess> {
@@ -204,42 +178,6 @@ export class AgentProcess {
   /** Alert files waiting in the spool folder (`<uuid>.json`), sorted; [] when it does not exist. */
   spoolFiles(): string[] {
     return listSpoolFiles(this.spoolDir);
-  }
-
-  /** Sends `signal` and waits for the exit; SIGKILLs and throws if it takes longer than `timeoutMs`. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<ExitResult> {
-    if (this.exitResult) return this.exitResult;
-    this.child.kill(signal);
-    const result = await this.waitForExit(timeoutMs);
-    if (result) return result;
-    await this.kill('SIGKILL');
-    throw new Error(`agent did not exit within ${timeoutMs} ms of ${signal}\n${this.output()}`);
-  }
-
-  /** Kills at once (SIGKILL by default) and waits for the exit. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitResult> {
-    if (this.exitResult) return this.exitResult;
-    this.child.kill(signal);
-    return this.exited;
-  }
-
-  /** The exit, or null when the process still runs after `timeoutMs`. */
-  async waitForExit(timeoutMs: number): Promise<ExitResult | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolveTimeout) => {
-      timer = setTimeout(() => resolveTimeout(null), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Everything the process wrote, for failure messages. */
-  output(): string {
-    const tail = (lines: string[]) => lines.slice(-60).join('\n');
-    return `--- agent stdout (last 60 of ${this.stdoutLines.length} lines) ---\n${tail(this.stdoutLines)}\n--- agent stderr ---\n${tail(this.stderrLines)}`;
   }
 
   private describe(): string {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { ExitResult, WatchedProcess } from './watched-process';
 
 /**
  * The real, built alert server as a child process (what `node dist/apps/alert-server/main.js`
@@ -27,10 +27,7 @@ const SERVER_VARIABLES = [
   'VIGIE_METRICS_TOKEN',
 ];
 
-export interface ExitResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ExitResult };
 
 export interface StartOptions {
   /**
@@ -57,40 +54,16 @@ export function makeTempDir(prefix = 'vigie-system-'): string {
   return dir;
 }
 
-export class ServerProcess {
-  readonly stdoutLines: string[] = [];
-  readonly stderrLines: string[] = [];
-  /** Settles once the process has exited and both pipes are drained. */
-  readonly exited: Promise<ExitResult>;
-  exitResult: ExitResult | null = null;
+export class ServerProcess extends WatchedProcess {
   port = 0;
-  private readonly lineWaiters = new Set<() => void>();
 
   private constructor(
-    readonly child: ChildProcess,
+    child: ChildProcess,
     readonly sqlitePath: string,
     readonly env: NodeJS.ProcessEnv,
   ) {
-    const collect = (stream: NodeJS.ReadableStream | null, into: string[]) => {
-      if (!stream) return;
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        into.push(line);
-        for (const wake of [...this.lineWaiters]) wake();
-      });
-    };
-    collect(child.stdout, this.stdoutLines);
-    collect(child.stderr, this.stderrLines);
-    // A failed spawn (or kill) is reported here, not thrown from an emitter nobody listens to.
-    child.on('error', (error) => this.stderrLines.push(`[test] child process error: ${error.message}`));
-    this.exited = new Promise<ExitResult>((resolveExit) => {
-      // 'close' (not 'exit'): fires after stdout/stderr ended, so no line is missed.
-      child.once('close', (code, signal) => {
-        this.exitResult = { code, signal };
-        live.delete(this);
-        for (const wake of [...this.lineWaiters]) wake();
-        resolveExit(this.exitResult);
-      });
-    });
+    super(child, 'server');
+    void this.exited.then(() => live.delete(this));
   }
 
   static async start(options: StartOptions = {}): Promise<ServerProcess> {
@@ -168,10 +141,10 @@ export class ServerProcess {
       );
       const finish = (settle: () => void) => {
         clearTimeout(timer);
-        this.lineWaiters.delete(check);
+        this.waiters.delete(check);
         settle();
       };
-      this.lineWaiters.add(check);
+      this.waiters.add(check);
       check();
     });
   }
@@ -190,42 +163,6 @@ export class ServerProcess {
       }
     }
     return parsed;
-  }
-
-  /** Everything the process wrote, for failure messages. */
-  output(): string {
-    const tail = (lines: string[]) => lines.slice(-60).join('\n');
-    return `--- stdout (last 60 of ${this.stdoutLines.length} lines) ---\n${tail(this.stdoutLines)}\n--- stderr ---\n${tail(this.stderrLines)}`;
-  }
-
-  /** Sends `signal` and waits for the exit; SIGKILLs and throws if it takes longer than `timeoutMs`. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<ExitResult> {
-    if (this.exitResult) return this.exitResult;
-    this.child.kill(signal);
-    const result = await this.waitForExit(timeoutMs);
-    if (result) return result;
-    await this.kill('SIGKILL');
-    throw new Error(`server did not exit within ${timeoutMs} ms of ${signal}\n${this.output()}`);
-  }
-
-  /** Kills at once (SIGKILL by default) and waits for the exit. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitResult> {
-    if (this.exitResult) return this.exitResult;
-    this.child.kill(signal);
-    return this.exited;
-  }
-
-  /** The exit, or null when the process still runs after `timeoutMs`. */
-  async waitForExit(timeoutMs: number): Promise<ExitResult | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolveTimeout) => {
-      timer = setTimeout(() => resolveTimeout(null), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
