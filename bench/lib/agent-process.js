@@ -5,24 +5,18 @@
  * stamped with the bench's performance.now() on reception; stdout and stderr are always
  * drained, and their tails kept for the error message when something goes wrong.
  */
-const { existsSync } = require('node:fs');
 const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const readline = require('node:readline');
-const { ROOT } = require('./server-process');
+const { ROOT, assertBuilt } = require('./server-process');
 
 const AGENT_MAIN = path.join(ROOT, 'dist', 'apps', 'button-agent', 'main.js');
 const TAIL_LINES = 30;
 const STOP_TIMEOUT_MS = 20_000;
 
 function assertAgentBuilt() {
-  if (!existsSync(AGENT_MAIN)) {
-    process.stderr.write(
-      `${path.relative(process.cwd(), AGENT_MAIN)} is missing: run \`npm run build\` first, then the benchmark again.\n`,
-    );
-    process.exit(2);
-  }
+  assertBuilt(AGENT_MAIN);
 }
 
 /** The bench's environment without the caller's own agent settings (a token, a spool, a level). */

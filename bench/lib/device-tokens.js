@@ -8,11 +8,9 @@
  */
 const { execFileSync } = require('node:child_process');
 const { createHash, randomBytes } = require('node:crypto');
-const path = require('node:path');
 const Database = require('better-sqlite3');
 const { DEVICES } = require('./alert-data');
-
-const SERVER_MAIN = path.resolve(__dirname, '..', '..', 'dist', 'apps', 'alert-server', 'main.js');
+const { SERVER_MAIN } = require('./server-process');
 
 /** @returns {Map<string, string>} device id → token, for every device of alert-data. */
 function provisionDeviceTokens(sqlitePath) {

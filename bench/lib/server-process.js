@@ -42,13 +42,18 @@ function cpuMs(pid) {
   }
 }
 
-function assertServerBuilt() {
-  if (!existsSync(SERVER_MAIN)) {
+/** Stops the benchmark with a clear line when `main` (a built app) is missing. */
+function assertBuilt(main) {
+  if (!existsSync(main)) {
     process.stderr.write(
-      `${path.relative(process.cwd(), SERVER_MAIN)} is missing: run \`npm run build\` first, then the benchmark again.\n`,
+      `${path.relative(process.cwd(), main)} is missing: run \`npm run build\` first, then the benchmark again.\n`,
     );
     process.exit(2);
   }
+}
+
+function assertServerBuilt() {
+  assertBuilt(SERVER_MAIN);
 }
 
 /** A port free right now on loopback (the OS picks it; the child binds it just after). */
@@ -176,4 +181,4 @@ function startBaselineServer() {
   });
 }
 
-module.exports = { ROOT, SERVER_MAIN, assertServerBuilt, startAlertServer, startBaselineServer };
+module.exports = { ROOT, SERVER_MAIN, assertBuilt, assertServerBuilt, startAlertServer, startBaselineServer };
