@@ -1,64 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AlertStatus, ListAlertsQuery } from '@app/contracts';
-import { Transaction } from 'kysely';
-import { Database, AlertsTable } from '../store/schema';
-import { PreparedQuery, placeholderRow } from '../store/prepared-query';
+import { AlertsTable } from '../store/schema';
 import { Store } from '../store/store';
+import { findAlertById } from './alert.queries';
 import { AlertCursor } from './alert-cursor';
-
-type Executor = Store['db'] | Transaction<Database>;
-
-/** Every column, in the order of the prepared insert's parameters. */
-const ALERT_COLUMNS = [
-  'id',
-  'device_id',
-  'type',
-  'severity',
-  'location',
-  'message',
-  'button',
-  'triggered_at',
-  'triggered_at_from_device',
-  'received_at',
-  'status',
-  'acknowledged_at',
-  'acknowledged_by',
-  'acknowledgement_note',
-  'resolved_at',
-  'resolved_by',
-  'resolution_note',
-] as const satisfies ReadonlyArray<keyof AlertsTable>;
-
-const insertIfAbsent = new PreparedQuery<AlertsTable>(ALERT_COLUMNS.length, (db, placeholders) =>
-  db
-    .insertInto('alerts')
-    .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .returningAll(),
-);
-
-const findById = new PreparedQuery<AlertsTable>(1, (db, [id]) =>
-  db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('id', '=', id as unknown as string),
-);
 
 @Injectable()
 export class AlertsRepository {
   constructor(private readonly store: Store) {}
 
-  /** Inserts unless the id exists; in one statement, so the check and the insert cannot race. */
-  async insertIfAbsent(trx: Transaction<Database>, row: AlertsTable): Promise<AlertsTable | undefined> {
-    const [inserted] = await insertIfAbsent.execute(
-      trx,
-      ALERT_COLUMNS.map((column) => row[column]),
-    );
-    return inserted;
-  }
-
-  async findById(id: string, executor: Executor = this.store.db): Promise<AlertsTable | undefined> {
-    const [row] = await findById.execute(executor, [id]);
+  async findById(id: string): Promise<AlertsTable | undefined> {
+    const [row] = await findAlertById.execute(this.store.db, [id]);
     return row;
   }
 
@@ -74,15 +26,6 @@ export class AlertsRepository {
       );
     }
     return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-  }
-
-  async update(trx: Transaction<Database>, id: string, changes: Partial<AlertsTable>): Promise<AlertsTable> {
-    return trx
-      .updateTable('alerts')
-      .set(changes)
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
   }
 
   async countByStatus(status: AlertStatus): Promise<number> {

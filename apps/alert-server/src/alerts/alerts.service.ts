@@ -23,6 +23,7 @@ import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
+import { HandleAlertArgs } from './alerts.writes';
 
 /** Who handles an alert, and their note. */
 export interface Handling {
@@ -49,16 +50,7 @@ export class AlertsService {
   async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
     const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
-    const outcome = await this.store.write(async (trx) => {
-      const inserted = await this.alerts.insertIfAbsent(trx, row);
-      if (inserted) {
-        // The device's last-seen is stored with its alert: a crash cannot forget either.
-        await this.devices.recordSeenWithAlert(trx, row.device_id, receivedAt, row.location);
-        return { created: true as const, stored: inserted };
-      }
-      const stored = await this.alerts.findById(row.id, trx);
-      return { created: false as const, stored: stored! };
-    });
+    const outcome = await this.store.write('alert.create', row);
 
     if (outcome.created) {
       const alert = toAlert(outcome.stored);
@@ -97,20 +89,8 @@ export class AlertsService {
   }
 
   /** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
-  async acknowledge(id: string, dto: Handling, at = new Date()): Promise<Alert> {
-    const outcome = await this.store.write(async (trx) => {
-      const row = await this.alerts.findById(normalizeId(id), trx);
-      if (!row) return { kind: 'missing' as const };
-      if (row.status === 'resolved') return { kind: 'resolved' as const };
-      if (row.status === 'acknowledged') return { kind: 'unchanged' as const, row };
-      const updated = await this.alerts.update(trx, row.id, {
-        status: 'acknowledged',
-        acknowledged_at: at.toISOString(),
-        acknowledged_by: dto.by,
-        acknowledgement_note: dto.note ?? null,
-      });
-      return { kind: 'changed' as const, row: updated };
-    });
+  async acknowledge(id: string, handling: Handling, at = new Date()): Promise<Alert> {
+    const outcome = await this.store.write('alert.acknowledge', handleArgs(id, handling, at));
     if (outcome.kind === 'missing') throw alertNotFound(id);
     if (outcome.kind === 'resolved') {
       throw new ConflictException(`alert ${id} is already resolved: it can no longer be acknowledged`);
@@ -121,25 +101,18 @@ export class AlertsService {
   }
 
   /** Resolving twice returns the alert as the first resolution left it. */
-  async resolve(id: string, dto: Handling, at = new Date()): Promise<Alert> {
-    const outcome = await this.store.write(async (trx) => {
-      const row = await this.alerts.findById(normalizeId(id), trx);
-      if (!row) return { kind: 'missing' as const };
-      if (row.status === 'resolved') return { kind: 'unchanged' as const, row, wasOpen: false };
-      const updated = await this.alerts.update(trx, row.id, {
-        status: 'resolved',
-        resolved_at: at.toISOString(),
-        resolved_by: dto.by,
-        resolution_note: dto.note ?? null,
-      });
-      return { kind: 'changed' as const, row: updated, wasOpen: row.status === 'open' };
-    });
+  async resolve(id: string, handling: Handling, at = new Date()): Promise<Alert> {
+    const outcome = await this.store.write('alert.resolve', handleArgs(id, handling, at));
     if (outcome.kind === 'missing') throw alertNotFound(id);
     const alert = toAlert(outcome.row);
     if (outcome.kind === 'changed')
       this.events.emit(ALERT_RESOLVED, new AlertResolvedEvent(alert, outcome.wasOpen));
     return alert;
   }
+}
+
+function handleArgs(id: string, handling: Handling, at: Date): HandleAlertArgs {
+  return { id: normalizeId(id), at: at.toISOString(), by: handling.by, note: handling.note ?? null };
 }
 
 function newAlertRow(dto: CreateAlertDto, receivedAt: Date): AlertsTable {

@@ -1,17 +1,18 @@
 import { DeviceAuthService, bearerToken } from './device-auth.service';
-import type { DeviceCredentialsRepository } from './device-credentials.repository';
+import { CredentialsSnapshot, type DeviceCredentialsRepository } from './device-credentials.repository';
 import type { DeviceCredentialsTable } from '../store/schema';
 
 /** The repository's contract, in memory. */
 class FakeCredentials {
   readonly rows = new Map<string, DeviceCredentialsTable>();
 
-  findByDevice(deviceId: string) {
-    return Promise.resolve(this.rows.get(deviceId));
-  }
-
-  findByTokenHash(tokenHash: string) {
-    return Promise.resolve([...this.rows.values()].find((row) => row.token_hash === tokenHash));
+  current() {
+    return Promise.resolve(
+      new CredentialsSnapshot(
+        0,
+        [...this.rows.values()].map((row) => ({ ...row })),
+      ),
+    );
   }
 
   add(row: DeviceCredentialsTable) {

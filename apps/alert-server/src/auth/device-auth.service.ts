@@ -12,8 +12,9 @@ const DEVICE_TOKEN_PREFIX = 'vgd_';
 const MAX_TOKEN_LENGTH = 256;
 
 /**
- * Device tokens (contract §6): made here, shown once, stored as a SHA-256. Every check reads
- * the store, so a token revoked from the command line is refused on the very next request.
+ * Device tokens (contract §6): made here, shown once, stored as a SHA-256. Every check asks
+ * the store whether the tokens changed, so a token revoked from the command line is refused
+ * on the very next request.
  */
 @Injectable()
 export class DeviceAuthService {
@@ -49,11 +50,12 @@ export class DeviceAuthService {
     if (token === null)
       return { ok: false, reason: authorization ? 'unknown' : 'missing', tokenDeviceId: null };
     const hash = hashSecret(token);
+    const credentials = await this.credentials.current();
     if (deviceId !== null) {
-      const own = await this.credentials.findByDevice(deviceId);
+      const own = credentials.ofDevice(deviceId);
       if (own && own.revoked_at === null && sameDigest(own.token_hash, hash)) return { ok: true, deviceId };
     }
-    const owner = await this.credentials.findByTokenHash(hash);
+    const owner = credentials.withTokenHash(hash);
     if (!owner) return { ok: false, reason: 'unknown', tokenDeviceId: null };
     if (owner.revoked_at !== null) return { ok: false, reason: 'revoked', tokenDeviceId: owner.device_id };
     if (deviceId === null) return { ok: true, deviceId: owner.device_id };

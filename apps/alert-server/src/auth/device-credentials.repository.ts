@@ -4,18 +4,33 @@ import { DeviceCredentialsTable } from '../store/schema';
 import { Store } from '../store/store';
 
 // Read on every device request: compiled once, like the statements of the ingestion path.
-const byDevice = new PreparedQuery<DeviceCredentialsTable>(1, (db, [deviceId]) =>
-  db
-    .selectFrom('device_credentials')
-    .selectAll()
-    .where('device_id', '=', deviceId as unknown as string),
+const currentVersion = new PreparedQuery<{ version: number }>(0, (db) =>
+  db.selectFrom('credentials_version').select('version'),
 );
-const byTokenHash = new PreparedQuery<DeviceCredentialsTable>(1, (db, [tokenHash]) =>
-  db
-    .selectFrom('device_credentials')
-    .selectAll()
-    .where('token_hash', '=', tokenHash as unknown as string),
-);
+
+/** Every device's credentials as of one `credentials_version`. */
+export class CredentialsSnapshot {
+  private readonly byDevice = new Map<string, DeviceCredentialsTable>();
+  private readonly byTokenHash = new Map<string, DeviceCredentialsTable>();
+
+  constructor(
+    readonly version: number,
+    rows: readonly DeviceCredentialsTable[],
+  ) {
+    for (const row of rows) {
+      this.byDevice.set(row.device_id, row);
+      this.byTokenHash.set(row.token_hash, row);
+    }
+  }
+
+  ofDevice(deviceId: string): DeviceCredentialsTable | undefined {
+    return this.byDevice.get(deviceId);
+  }
+
+  withTokenHash(tokenHash: string): DeviceCredentialsTable | undefined {
+    return this.byTokenHash.get(tokenHash);
+  }
+}
 
 export interface DeviceCredentialListing extends DeviceCredentialsTable {
   last_seen_at: string | null;
@@ -23,54 +38,33 @@ export interface DeviceCredentialListing extends DeviceCredentialsTable {
 
 @Injectable()
 export class DeviceCredentialsRepository {
+  private snapshot: CredentialsSnapshot | null = null;
+
   constructor(private readonly store: Store) {}
 
-  async findByDevice(deviceId: string): Promise<DeviceCredentialsTable | undefined> {
-    const [row] = await byDevice.execute(this.store.db, [deviceId]);
-    return row;
-  }
-
-  async findByTokenHash(tokenHash: string): Promise<DeviceCredentialsTable | undefined> {
-    const [row] = await byTokenHash.execute(this.store.db, [tokenHash]);
-    return row;
+  /**
+   * The credentials as stored now. One small read per call (the version, moved by triggers
+   * on every change, from this process or an admin command); all of them are re-read only
+   * when it moved, so a revocation applies to the very next request.
+   */
+  async current(): Promise<CredentialsSnapshot> {
+    const [{ version }] = await currentVersion.execute(this.store.db, []);
+    if (this.snapshot?.version !== version) {
+      // Read after the version: rows never older than the version they are kept under.
+      const rows = await this.store.db.selectFrom('device_credentials').selectAll().execute();
+      this.snapshot = new CredentialsSnapshot(version, rows);
+    }
+    return this.snapshot;
   }
 
   /** Stores a device's token; false if the device already has one that is not revoked. */
   add(row: DeviceCredentialsTable): Promise<boolean> {
-    return this.store.write(async (trx) => {
-      const existing = await trx
-        .selectFrom('device_credentials')
-        .select('revoked_at')
-        .where('device_id', '=', row.device_id)
-        .executeTakeFirst();
-      if (existing && existing.revoked_at === null) return false;
-      await trx
-        .insertInto('device_credentials')
-        .values(row)
-        .onConflict((conflict) =>
-          conflict.column('device_id').doUpdateSet({
-            token_hash: row.token_hash,
-            location: row.location,
-            created_at: row.created_at,
-            revoked_at: null,
-          }),
-        )
-        .execute();
-      return true;
-    });
+    return this.store.write('credential.add', row);
   }
 
   /** False if the device has no token or it is already revoked. */
   revoke(deviceId: string, at: string): Promise<boolean> {
-    return this.store.write(async (trx) => {
-      const result = await trx
-        .updateTable('device_credentials')
-        .set({ revoked_at: at })
-        .where('device_id', '=', deviceId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    });
+    return this.store.write('credential.revoke', { deviceId, at });
   }
 
   list(): Promise<DeviceCredentialListing[]> {

@@ -17,23 +17,12 @@ export class OperatorsRepository {
 
   /** False if the name is taken. */
   add(row: OperatorsTable): Promise<boolean> {
-    return this.store.write(async (trx) => {
-      const inserted = await trx
-        .insertInto('operators')
-        .values(row)
-        .onConflict((conflict) => conflict.column('id').doNothing())
-        .executeTakeFirst();
-      return Number(inserted.numInsertedOrUpdatedRows) === 1;
-    });
+    return this.store.write('operator.add', row);
   }
 
-  /** False if there is no such operator. */
+  /** False if there is no such operator; their sessions end in the same commit. */
   remove(id: string): Promise<boolean> {
-    return this.store.write(async (trx) => {
-      await trx.deleteFrom('sessions').where('operator_id', '=', id).execute();
-      const removed = await trx.deleteFrom('operators').where('id', '=', id).executeTakeFirst();
-      return Number(removed.numDeletedRows) === 1;
-    });
+    return this.store.write('operator.remove', { id });
   }
 
   /** The session and its operator's display name, if both exist. */
@@ -47,18 +36,11 @@ export class OperatorsRepository {
       .executeTakeFirst();
   }
 
-  async addSession(row: SessionsTable, expiredBefore: string): Promise<void> {
-    await this.store.write(async (trx) => {
-      // Expired sessions are swept as new ones begin: the table holds live ones only.
-      await trx.deleteFrom('sessions').where('expires_at', '<=', expiredBefore).execute();
-      await trx.insertInto('sessions').values(row).execute();
-    });
+  addSession(row: SessionsTable, expiredBefore: string): Promise<void> {
+    return this.store.write('session.add', { row, expiredBefore });
   }
 
-  async removeSession(idHash: string): Promise<boolean> {
-    return this.store.write(async (trx) => {
-      const removed = await trx.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
-      return Number(removed.numDeletedRows) === 1;
-    });
+  removeSession(idHash: string): Promise<boolean> {
+    return this.store.write('session.remove', { idHash });
   }
 }

@@ -47,7 +47,7 @@ export async function runAdminCommand(
   try {
     const [subject, verb, ...rest] = args;
     const command = subject === 'device' ? deviceCommand(verb, rest) : operatorCommand(verb, rest);
-    store = await Store.open(config.sqlitePath, { checkpointer: false });
+    store = await Store.open(config.sqlitePath, { writer: 'main', checkpointer: false });
     return await command(store, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -9,15 +9,14 @@ import {
   HeartbeatDto,
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Transaction } from 'kysely';
-import { Database, DevicesTable } from '../store/schema';
+import { DevicesTable } from '../store/schema';
 import { Store } from '../store/store';
 import { DevicesRepository } from './devices.repository';
 
 interface DeviceState {
   row: DevicesTable;
   online: boolean;
-  /** A queued write of this device; it reads the latest state when it runs. */
+  /** A queued write of this device; it takes the latest state when its batch is sent. */
   pendingPersist: Promise<void> | null;
 }
 
@@ -67,16 +66,6 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
   async heartbeat(deviceId: string, report: HeartbeatDto, at = new Date()): Promise<void> {
     this.recordActivity(deviceId, at, report, false);
     await this.persist(deviceId);
-  }
-
-  /** Stores, inside an alert's transaction, that its device spoke (see the repository). */
-  recordSeenWithAlert(
-    trx: Transaction<Database>,
-    deviceId: string,
-    at: Date,
-    location: string | null,
-  ): Promise<void> {
-    return this.repository.recordSeen(trx, deviceId, at.toISOString(), location);
   }
 
   /**
@@ -138,9 +127,9 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
   /** Queues one write of the device's current state; callers meanwhile share that write. */
   private persist(deviceId: string): Promise<void> {
     const state = this.devices.get(deviceId)!;
-    state.pendingPersist ??= this.store.write(async (trx) => {
+    state.pendingPersist ??= this.store.write('device.upsert', () => {
       state.pendingPersist = null;
-      await this.repository.upsert(trx, { ...state.row });
+      return { ...state.row };
     });
     return state.pendingPersist;
   }

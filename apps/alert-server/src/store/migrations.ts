@@ -1,4 +1,4 @@
-import { Kysely, Migration, MigrationProvider } from 'kysely';
+import { Kysely, Migration, MigrationProvider, sql } from 'kysely';
 
 /**
  * Versioned schema changes, applied in order at start-up. Never edit one that has shipped:
@@ -84,6 +84,28 @@ const migrations: Record<string, Migration> = {
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sessions_by_operator').on('sessions').column('operator_id').execute();
+    },
+  },
+  // Device tokens are checked on every alert: the server keeps them in memory and re-reads
+  // them only when this number moves, which it does on any change, whoever makes it (the
+  // admin commands are other processes). The triggers are SQLite's syntax: a PostgreSQL
+  // backend would need a trigger function here (or LISTEN/NOTIFY instead).
+  '0004_credentials_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('credentials_version')
+        .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`insert into credentials_version (id, version) values (1, 0)`.execute(db);
+      for (const change of ['insert', 'update', 'delete']) {
+        await sql
+          .raw(
+            `create trigger device_credentials_after_${change} after ${change} on device_credentials ` +
+              'begin update credentials_version set version = version + 1 where id = 1; end',
+          )
+          .execute(db);
+      }
     },
   },
 };

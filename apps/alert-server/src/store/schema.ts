@@ -39,6 +39,12 @@ export interface DeviceCredentialsTable {
   revoked_at: string | null;
 }
 
+/** One row, its version moved by triggers on every change to `device_credentials`. */
+export interface CredentialsVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface OperatorsTable {
   /** The name folded for comparison: "Marie" and "marie" are one operator. */
   id: string;
@@ -60,6 +66,7 @@ export interface Database {
   alerts: AlertsTable;
   devices: DevicesTable;
   device_credentials: DeviceCredentialsTable;
+  credentials_version: CredentialsVersionTable;
   operators: OperatorsTable;
   sessions: SessionsTable;
 }

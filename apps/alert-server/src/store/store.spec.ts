@@ -1,17 +1,36 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { Store, StoreClosedError } from './store';
+import type { DevicesTable } from './schema';
+import { Store, StoreClosedError, StoreOptions } from './store';
 
-describe('Store', () => {
+const device = (id: string, overrides: Partial<DevicesTable> = {}): DevicesTable => ({
+  id,
+  location: null,
+  agent_version: null,
+  spool_depth: null,
+  uptime_seconds: null,
+  first_seen_at: '2026-11-24T10:00:00.000Z',
+  last_seen_at: '2026-11-24T10:00:00.000Z',
+  ...overrides,
+});
+
+/** The same behaviour whether commits run on the writer thread (the server) or the main thread. */
+describe.each<[string, StoreOptions['writer']]>([
+  ['on its writer thread', 'thread'],
+  ['on the main thread', 'main'],
+])('Store, writing %s', (_label, writer) => {
   let dir: string;
+  let path: string;
   let store: Store;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
-    store = await Store.open(join(dir, 'nested', 'folder', 'vigie.db'));
+    path = join(dir, 'nested', 'folder', 'vigie.db');
+    store = await Store.open(path, { writer });
   });
 
   afterEach(async () => {
@@ -19,78 +38,63 @@ describe('Store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const insertDevice = (id: string) =>
-    store.write((trx) =>
-      trx
-        .insertInto('devices')
-        .values({
-          id,
-          location: null,
-          agent_version: null,
-          spool_depth: null,
-          uptime_seconds: null,
-          first_seen_at: '2026-11-24T10:00:00.000Z',
-          last_seen_at: '2026-11-24T10:00:00.000Z',
-        })
-        .execute(),
-    );
+  const insertDevice = (id: string) => store.write('device.upsert', device(id));
+  const storedIds = async () =>
+    (await store.db.selectFrom('devices').select('id').orderBy('id').execute()).map((row) => row.id);
 
-  it('creates the folder, uses WAL, and answers a write only after the WAL is fsynced', async () => {
+  it('creates the folder, uses WAL, and reads its own writes as soon as they are answered', async () => {
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
     expect(mode.rows[0].journal_mode).toBe('wal');
-    // Commits only write the WAL (NORMAL); the fsync happens off the event loop, before answering.
-    const walSync = (store as unknown as { walSync: { sync(): Promise<void> } }).walSync;
-    let releaseSync!: () => void;
-    const sync = jest
-      .spyOn(walSync, 'sync')
-      .mockImplementation(() => new Promise<void>((resolve) => (releaseSync = resolve)));
-    let answered = false;
-    const write = insertDevice('pi-durable').then(() => (answered = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sync).toHaveBeenCalledTimes(1);
-    expect(answered).toBe(false);
-    releaseSync();
-    await write;
-    expect(answered).toBe(true);
-    sync.mockRestore();
+    expect(store.writerState.kind).toBe(writer);
+    await insertDevice('pi-1');
+    expect(await storedIds()).toEqual(['pi-1']);
   });
 
   it('groups writes queued in the same turn of the event loop into one commit', async () => {
-    const transactions = jest.spyOn(store.db, 'startTransaction');
+    const commits = jest.spyOn((store as unknown as { writer: { commit: () => unknown } }).writer, 'commit');
     await Promise.all(Array.from({ length: 40 }, (_, i) => insertDevice(`pi-${i}`)));
-    expect(transactions).toHaveBeenCalledTimes(1);
+    expect(commits).toHaveBeenCalledTimes(1);
     await Promise.all([insertDevice('pi-x'), insertDevice('pi-y')]);
-    expect(transactions).toHaveBeenCalledTimes(2);
-    const count = await store.db
-      .selectFrom('devices')
-      .select(({ fn }) => fn.countAll().as('n'))
-      .executeTakeFirst();
-    expect(Number(count?.n)).toBe(42);
+    expect(commits).toHaveBeenCalledTimes(2);
+    expect(await storedIds()).toHaveLength(42);
   });
 
-  it('undoes a failing write alone and commits the others of its group', async () => {
+  it('undoes a failing write alone and commits the others of its group, with the error of the failing one', async () => {
     const results = await Promise.allSettled([
       insertDevice('pi-a'),
-      store.write(async (trx) => {
-        await trx
-          .insertInto('devices')
-          .values({ id: 'pi-half', first_seen_at: 'x', last_seen_at: 'x' })
-          .execute();
-        throw new Error('boom after a partial write');
-      }),
+      // NOT NULL first_seen_at: SQLite refuses the row.
+      store.write('device.upsert', device('pi-half', { first_seen_at: null as unknown as string })),
       insertDevice('pi-b'),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const ids = (await store.db.selectFrom('devices').select('id').orderBy('id').execute()).map((r) => r.id);
-    expect(ids).toEqual(['pi-a', 'pi-b']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'SQLITE_CONSTRAINT_NOTNULL',
+      message: expect.stringContaining('devices.first_seen_at') as string,
+    });
+    expect(await storedIds()).toEqual(['pi-a', 'pi-b']);
+  });
+
+  it('returns what the write returns', async () => {
+    const row = { id: 'op-1', name: 'Op', password_hash: 'h', created_at: '2026-11-24T10:00:00.000Z' };
+    await expect(store.write('operator.add', row)).resolves.toBe(true);
+    await expect(store.write('operator.add', row)).resolves.toBe(false);
+  });
+
+  it('reads lazy arguments when the batch is sent, so a queued write carries the latest state', async () => {
+    const state = device('pi-lazy', { location: 'before' });
+    const write = store.write('device.upsert', () => ({ ...state }));
+    state.location = 'after';
+    await write;
+    const row = await store.db.selectFrom('devices').select('location').executeTakeFirstOrThrow();
+    expect(row.location).toBe('after');
   });
 
   it('commits queued writes on close, then refuses new ones', async () => {
     const pending = insertDevice('pi-last');
     await store.close();
-    await expect(pending).resolves.toBeDefined();
+    await expect(pending).resolves.toBeUndefined();
     await expect(insertDevice('pi-late')).rejects.toBeInstanceOf(StoreClosedError);
-    const reopened = new BetterSqlite3(join(dir, 'nested', 'folder', 'vigie.db'), { readonly: true });
+    const reopened = new BetterSqlite3(path, { readonly: true });
     expect(reopened.prepare('select id from devices').all()).toEqual([{ id: 'pi-last' }]);
     reopened.close();
   });
@@ -99,5 +103,103 @@ describe('Store', () => {
     await expect(store.ping()).resolves.toBeUndefined();
     await store.close();
     await expect(store.ping()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+});
+
+describe('Store durability', () => {
+  let dir: string;
+  let store: Store | null;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+    store = null;
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on its thread, commits with synchronous=FULL: the WAL is fsynced inside each COMMIT', async () => {
+    store = await Store.open(join(dir, 'vigie.db'));
+    expect(store.writerState).toMatchObject({ kind: 'thread', synchronous: 2 });
+  });
+
+  it('on the main thread, answers a write only after the WAL is fsynced off the event loop', async () => {
+    store = await Store.open(join(dir, 'vigie.db'), { writer: 'main' });
+    // Commits only write the WAL (NORMAL); the fsync happens on the thread pool, before answering.
+    expect(store.writerState.synchronous).toBe(1);
+    const walSync = (store as unknown as { walSync: { sync(): Promise<void> } }).walSync;
+    let releaseSync!: () => void;
+    const sync = jest
+      .spyOn(walSync, 'sync')
+      .mockImplementation(() => new Promise<void>((resolve) => (releaseSync = resolve)));
+    let answered = false;
+    const write = store.write('device.upsert', device('pi-durable')).then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect(answered).toBe(false);
+    releaseSync();
+    await write;
+    expect(answered).toBe(true);
+    sync.mockRestore();
+  });
+});
+
+describe('Store when its writer thread fails', () => {
+  let dir: string;
+  let store: Store | null;
+  let warn: jest.SpyInstance;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+    store = null;
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    warn.mockRestore();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const count = async (s: Store) =>
+    Number(
+      (
+        await s.db
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('writes on the main thread when the thread cannot start, and says so', async () => {
+    const failing = join(dir, 'failing.worker.js');
+    writeFileSync(failing, "throw new Error('the writer could not start');\n");
+    store = await Store.open(join(dir, 'vigie.db'), { writerFile: failing, checkpointer: false });
+
+    expect(store.writerState.kind).toBe('main');
+    expect(warn.mock.calls[0][0]).toMatchObject({ code: 'STORE_WRITER_FAILED' });
+    await store.write('device.upsert', device('pi-1'));
+    expect(await count(store)).toBe(1);
+  });
+
+  it('fails the batch it held, then writes on the main thread', async () => {
+    store = await Store.open(join(dir, 'vigie.db'), { checkpointer: false });
+    await store.write('device.upsert', device('pi-before'));
+    const thread = (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
+
+    const held = store.write('device.upsert', device('pi-held'));
+    await thread.worker.terminate();
+    await expect(held).rejects.toMatchObject({ code: 'STORE_WRITER_FAILED' });
+
+    expect(store.writerState.kind).toBe('main');
+    expect(warn.mock.calls.map((call) => (call[0] as { code: string }).code)).toContain(
+      'STORE_WRITER_FAILED',
+    );
+    await store.write('device.upsert', device('pi-after'));
+    const ids = (await store.db.selectFrom('devices').select('id').execute()).map((row) => row.id);
+    expect(ids).toContain('pi-before');
+    expect(ids).toContain('pi-after');
   });
 });

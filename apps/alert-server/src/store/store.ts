@@ -1,23 +1,41 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, Transaction, sql } from 'kysely';
+import { Logger } from '@nestjs/common';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { fromWriteError } from './group-commit';
+import { LocalWriter } from './local-writer';
 import { migrationProvider } from './migrations';
 import { Database } from './schema';
 import { StatementCache } from './statement-cache';
-import { WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
+import { ThreadWriter } from './thread-writer';
+import { SQLITE_DEFAULT_AUTOCHECKPOINT, WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
 import { WalSync } from './wal-sync';
-
-export type WriteOperation<T> = (trx: Transaction<Database>) => Promise<T>;
+import type { Writer } from './writer';
+import type { WriteArgs, WriteName, WriteOutcome, WriteRequest, WriteResult } from './writes';
 
 interface PendingWrite {
-  operation: WriteOperation<unknown>;
+  request: WriteRequest;
+  /** Read when the batch is sent, so a queued write carries the latest state. */
+  argsOf: (() => unknown) | null;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-/** Large enough to absorb a burst, small enough that one commit never holds the loop for long. */
+/** Large enough to absorb a burst, small enough that one commit stays short. */
 const MAX_WRITES_PER_COMMIT = 256;
+
+export interface StoreOptions {
+  /**
+   * Where commits run: `thread` (the server), or `main` for a short-lived process (the admin
+   * commands), which would spend longer starting a thread than writing.
+   */
+  writer?: 'thread' | 'main';
+  /** The writer thread's script; only tests give another one. */
+  writerFile?: string;
+  /** `false`: a short-lived process (the admin commands) keeps SQLite's own checkpoints. */
+  checkpointer?: WalCheckpointerOptions | false;
+}
 
 export class StoreClosedError extends Error {
   readonly code = 'STORE_CLOSED';
@@ -27,16 +45,20 @@ export class StoreClosedError extends Error {
 }
 
 /**
- * The durable store. Reads go straight to the query layer; writes go through `write()`,
- * which groups every write queued while the previous commit ran into one transaction
- * (group commit): each caller still resolves only after its own commit is on disk
- * (see `WalSync`), but N concurrent alerts cost one fsync, not N.
+ * The durable store. Reads go straight to the query layer on the main thread's connection.
+ * Writes are named operations (`WRITES`) sent to the writer, by default a thread with its
+ * own connection: `write()` groups every write queued while the previous commit ran into one
+ * transaction (group commit). Each caller still resolves only after its own commit is on
+ * disk, but N concurrent alerts cost one transaction and one fsync, not N, and none of it
+ * runs on the event loop. If the thread fails, the main thread's connection takes over.
  */
 export class Store {
   readonly db: Kysely<Database>;
+  private readonly logger = new Logger('Store');
   private readonly sqlite: BetterSqlite3.Database;
   private readonly walSync: WalSync;
   private readonly path: string;
+  private writer!: Writer;
   private checkpointer: WalCheckpointer | null = null;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
@@ -49,8 +71,8 @@ export class Store {
     mkdirSync(dirname(path), { recursive: true });
     this.sqlite = new BetterSqlite3(path);
     this.sqlite.pragma('journal_mode = WAL');
-    // NORMAL: a commit only writes the WAL; `WalSync` then fsyncs it off the event loop
-    // before any caller is answered, which is the durability of FULL without the stall.
+    // NORMAL: should this connection write (migrations, the fallback writer), a commit only
+    // writes the WAL and `WalSync` fsyncs it off the event loop before anyone is answered.
     this.sqlite.pragma('synchronous = NORMAL');
     this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
@@ -60,14 +82,10 @@ export class Store {
   }
 
   /**
-   * Opens (creating the file and its folder if needed), brings the schema up to date and
-   * starts the WAL checkpointer thread.
+   * Opens (creating the file and its folder if needed), brings the schema up to date, then
+   * starts the writer thread and the WAL checkpointer thread.
    */
-  static async open(
-    sqlitePath: string,
-    /** `checkpointer: false`: a short-lived process (the admin commands) keeps SQLite's own checkpoints. */
-    options: { checkpointer?: WalCheckpointerOptions | false } = {},
-  ): Promise<Store> {
+  static async open(sqlitePath: string, options: StoreOptions = {}): Promise<Store> {
     const store = new Store(sqlitePath);
     try {
       const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
@@ -77,8 +95,14 @@ export class Store {
       await store.db.destroy();
       throw error;
     }
+    store.writer =
+      options.writer === 'main' ? store.mainThreadWriter() : await store.startWriterThread(options);
     if (options.checkpointer !== false) {
-      store.checkpointer = new WalCheckpointer(store.path, store.sqlite, options.checkpointer);
+      store.checkpointer = new WalCheckpointer(
+        store.path,
+        { setAutocheckpoint: (pages) => store.writer.setAutocheckpoint(pages) },
+        options.checkpointer,
+      );
     }
     return store;
   }
@@ -88,11 +112,39 @@ export class Store {
     return this.checkpointer;
   }
 
-  /** Runs `operation` in the next group commit; resolves once that commit is durable. */
-  write<T>(operation: WriteOperation<T>): Promise<T> {
+  /** Where commits run now, and that connection's settings; for diagnostics and tests. */
+  get writerState(): { kind: 'thread' | 'main'; synchronous: number | null; autocheckpoint: number | null } {
+    if (this.writer instanceof ThreadWriter) {
+      return {
+        kind: 'thread',
+        synchronous: this.writer.synchronous,
+        autocheckpoint: this.writer.autocheckpoint,
+      };
+    }
+    return {
+      kind: 'main',
+      synchronous: this.sqlite.pragma('synchronous', { simple: true }) as number,
+      autocheckpoint: this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number,
+    };
+  }
+
+  /**
+   * Runs the named write in the next group commit; resolves with its result once that commit
+   * is durable. `args` may be a function, called when the batch is sent.
+   */
+  write<Name extends WriteName>(
+    name: Name,
+    args: WriteArgs<Name> | (() => WriteArgs<Name>),
+  ): Promise<WriteResult<Name>> {
     if (this.closed) return Promise.reject(new StoreClosedError());
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ operation, resolve: resolve as (value: unknown) => void, reject });
+    return new Promise<WriteResult<Name>>((resolve, reject) => {
+      const lazy = typeof args === 'function';
+      this.pending.push({
+        request: { name, args: lazy ? undefined : args },
+        argsOf: lazy ? args : null,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.scheduleFlush();
     });
   }
@@ -110,10 +162,48 @@ export class Store {
     while (this.flushing || this.pending.length > 0) {
       await (this.flushing ?? this.flush());
     }
-    // The writer's connection closes last: closing, it checkpoints what is left and removes the WAL.
     await this.checkpointer?.stop();
+    await this.writer.close();
+    // The main thread's connection closes last: closing, it checkpoints what is left and
+    // removes the WAL.
     await this.db.destroy();
     await this.walSync.close();
+  }
+
+  private mainThreadWriter(): LocalWriter {
+    return new LocalWriter(this.db, this.sqlite, this.walSync);
+  }
+
+  private async startWriterThread(options: StoreOptions): Promise<Writer> {
+    const thread = new ThreadWriter(this.path, {
+      workerFile: options.writerFile,
+      onFailure: (error) => {
+        if (this.writer === thread) this.fallBack(error);
+      },
+    });
+    try {
+      await thread.ready;
+      return thread;
+    } catch (error) {
+      this.warnFallback(error);
+      return this.mainThreadWriter();
+    }
+  }
+
+  /** The thread failed while running: commits move to the main thread's connection. */
+  private fallBack(error: unknown): void {
+    const local = this.mainThreadWriter();
+    // The checkpointer thread, if it runs, still does the checkpoints.
+    local.setAutocheckpoint(this.checkpointer?.active ? 0 : SQLITE_DEFAULT_AUTOCHECKPOINT);
+    this.writer = local;
+    this.warnFallback(error);
+  }
+
+  private warnFallback(error: unknown): void {
+    this.logger.warn(
+      { code: 'STORE_WRITER_FAILED', err: error },
+      'the store writer thread failed: writes now run on the event loop (slower, still durable)',
+    );
   }
 
   private scheduleFlush(): void {
@@ -138,18 +228,12 @@ export class Store {
     return this.flushing;
   }
 
-  /**
-   * Runs the whole batch in one transaction. If a write throws, the transaction is rolled back
-   * and the batch replayed with a savepoint per write, so the failing one is undone alone and
-   * the others still commit. The common case pays for no savepoints.
-   */
   private async commit(batch: PendingWrite[]): Promise<void> {
     if (batch.length === 0) return;
-    let outcomes: Outcome[];
+    let outcomes: WriteOutcome[];
     try {
-      outcomes = await this.runBatch(batch, false);
-      if (outcomes.some((outcome) => !outcome.ok)) outcomes = await this.runBatch(batch, true);
-      await this.walSync.sync();
+      for (const write of batch) if (write.argsOf) write.request.args = write.argsOf();
+      outcomes = await this.writer.commit(batch.map((write) => write.request));
     } catch (commitError) {
       for (const write of batch) write.reject(commitError);
       return;
@@ -157,44 +241,7 @@ export class Store {
     batch.forEach((write, index) => {
       const outcome = outcomes[index];
       if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(outcome.error);
+      else write.reject(fromWriteError(outcome.error));
     });
   }
-
-  /** One transaction over the batch; without savepoints, stops and rolls back at the first failure. */
-  private async runBatch(batch: PendingWrite[], isolateEach: boolean): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    const trx = await this.db.startTransaction().execute();
-    try {
-      for (const [index, write] of batch.entries()) {
-        if (!isolateEach) {
-          try {
-            outcomes.push({ ok: true, value: await write.operation(trx) });
-          } catch (error) {
-            await trx.rollback().execute();
-            return [{ ok: false, error }];
-          }
-          continue;
-        }
-        const savepoint = await trx.savepoint(`w${index}`).execute();
-        try {
-          outcomes.push({ ok: true, value: await write.operation(savepoint) });
-          await savepoint.releaseSavepoint(`w${index}`).execute();
-        } catch (error) {
-          await savepoint.rollbackToSavepoint(`w${index}`).execute();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      await trx.commit().execute();
-      return outcomes;
-    } catch (error) {
-      await trx
-        .rollback()
-        .execute()
-        .catch(() => undefined);
-      throw error;
-    }
-  }
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };

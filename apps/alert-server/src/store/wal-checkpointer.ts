@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
-import type BetterSqlite3 from 'better-sqlite3';
 import type {
   CheckpointerOptions,
   CheckpointerReply,
@@ -9,7 +8,7 @@ import type {
 } from './wal-checkpointer.messages';
 
 /** SQLite's own default: a checkpoint once the WAL holds 1000 pages. */
-const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
+export const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 /** Often enough to keep the WAL to a few megabytes at the highest ingestion rate measured. */
 const DEFAULT_INTERVAL_MS = 250;
 /** 16 MiB of 4 KiB pages: a second or two of the highest ingestion rate measured. */
@@ -25,6 +24,11 @@ export interface WalCheckpointerOptions {
   restartAtFrames?: number;
   /** The worker script; only tests give another one. */
   workerFile?: string;
+}
+
+/** The writing connection's automatic checkpoints, wherever that connection lives. */
+export interface AutocheckpointControl {
+  setAutocheckpoint(pages: number): void;
 }
 
 export interface CheckpointReport {
@@ -64,7 +68,7 @@ export class WalCheckpointer {
 
   constructor(
     databasePath: string,
-    private readonly writer: BetterSqlite3.Database,
+    private readonly writer: AutocheckpointControl,
     options: WalCheckpointerOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
@@ -155,7 +159,7 @@ export class WalCheckpointer {
   private onReply(reply: CheckpointerReply): void {
     if (this.stopping) return;
     if (reply.kind === 'ready') {
-      this.writer.pragma('wal_autocheckpoint = 0');
+      this.writer.setAutocheckpoint(0);
       this.active = true;
       return;
     }
@@ -171,7 +175,7 @@ export class WalCheckpointer {
     if (this.stopping) return;
     this.stopping = true;
     this.active = false;
-    if (this.writer.open) this.writer.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    this.writer.setAutocheckpoint(SQLITE_DEFAULT_AUTOCHECKPOINT);
     this.waiting?.resolve();
     this.logger.warn(
       { code: 'WAL_CHECKPOINTER_FAILED', err: error },

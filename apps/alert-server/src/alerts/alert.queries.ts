@@ -1,0 +1,39 @@
+import type { AlertsTable } from '../store/schema';
+import { PreparedQuery, placeholderRow } from '../store/prepared-query';
+
+/** Every column, in the order of the prepared insert's parameters. */
+export const ALERT_COLUMNS = [
+  'id',
+  'device_id',
+  'type',
+  'severity',
+  'location',
+  'message',
+  'button',
+  'triggered_at',
+  'triggered_at_from_device',
+  'received_at',
+  'status',
+  'acknowledged_at',
+  'acknowledged_by',
+  'acknowledgement_note',
+  'resolved_at',
+  'resolved_by',
+  'resolution_note',
+] as const satisfies ReadonlyArray<keyof AlertsTable>;
+
+/** Inserts unless the id exists; in one statement, so the check and the insert cannot race. */
+export const insertAlertIfAbsent = new PreparedQuery<AlertsTable>(ALERT_COLUMNS.length, (db, placeholders) =>
+  db
+    .insertInto('alerts')
+    .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returningAll(),
+);
+
+export const findAlertById = new PreparedQuery<AlertsTable>(1, (db, [id]) =>
+  db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('id', '=', id as unknown as string),
+);

@@ -1,0 +1,83 @@
+import type { Transaction } from 'kysely';
+import { recordDeviceSeen } from '../devices/devices.writes';
+import type { AlertsTable, Database } from '../store/schema';
+import type { WriteOperation } from '../store/write-operation';
+import { ALERT_COLUMNS, findAlertById, insertAlertIfAbsent } from './alert.queries';
+
+export type CreateAlertOutcome =
+  { created: true; stored: AlertsTable } | { created: false; stored: AlertsTable };
+
+/** Who handles an alert, when, and their note. */
+export interface HandleAlertArgs {
+  id: string;
+  at: string;
+  by: string;
+  note: string | null;
+}
+
+export type AcknowledgeOutcome =
+  { kind: 'missing' } | { kind: 'resolved' } | { kind: 'unchanged' | 'changed'; row: AlertsTable };
+
+export type ResolveOutcome =
+  { kind: 'missing' } | { kind: 'unchanged' | 'changed'; row: AlertsTable; wasOpen: boolean };
+
+/** A new alert with its device's last-seen, or the stored one when the id exists (a retry). */
+const create: WriteOperation<AlertsTable, CreateAlertOutcome> = async (trx, row) => {
+  const [inserted] = await insertAlertIfAbsent.execute(
+    trx,
+    ALERT_COLUMNS.map((column) => row[column]),
+  );
+  if (inserted) {
+    // The device's last-seen is stored with its alert: a crash cannot forget either.
+    await recordDeviceSeen(trx, row.device_id, row.received_at, row.location);
+    return { created: true, stored: inserted };
+  }
+  const [stored] = await findAlertById.execute(trx, [row.id]);
+  return { created: false, stored: stored };
+};
+
+/** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
+const acknowledge: WriteOperation<HandleAlertArgs, AcknowledgeOutcome> = async (
+  trx,
+  { id, at, by, note },
+) => {
+  const [row] = await findAlertById.execute(trx, [id]);
+  if (!row) return { kind: 'missing' };
+  if (row.status === 'resolved') return { kind: 'resolved' };
+  if (row.status === 'acknowledged') return { kind: 'unchanged', row };
+  const updated = await updateAlert(trx, id, {
+    status: 'acknowledged',
+    acknowledged_at: at,
+    acknowledged_by: by,
+    acknowledgement_note: note,
+  });
+  return { kind: 'changed', row: updated };
+};
+
+/** Resolving twice leaves the alert as the first resolution left it. */
+const resolve: WriteOperation<HandleAlertArgs, ResolveOutcome> = async (trx, { id, at, by, note }) => {
+  const [row] = await findAlertById.execute(trx, [id]);
+  if (!row) return { kind: 'missing' };
+  if (row.status === 'resolved') return { kind: 'unchanged', row, wasOpen: false };
+  const updated = await updateAlert(trx, id, {
+    status: 'resolved',
+    resolved_at: at,
+    resolved_by: by,
+    resolution_note: note,
+  });
+  return { kind: 'changed', row: updated, wasOpen: row.status === 'open' };
+};
+
+function updateAlert(
+  trx: Transaction<Database>,
+  id: string,
+  changes: Partial<AlertsTable>,
+): Promise<AlertsTable> {
+  return trx.updateTable('alerts').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export const ALERT_WRITES = {
+  'alert.create': create,
+  'alert.acknowledge': acknowledge,
+  'alert.resolve': resolve,
+};

@@ -1,0 +1,64 @@
+import type { Transaction } from 'kysely';
+import type { Database, DevicesTable } from '../store/schema';
+import { PreparedQuery, placeholderRow } from '../store/prepared-query';
+import type { WriteOperation } from '../store/write-operation';
+
+const DEVICE_COLUMNS = [
+  'id',
+  'location',
+  'agent_version',
+  'spool_depth',
+  'uptime_seconds',
+  'first_seen_at',
+  'last_seen_at',
+] as const satisfies ReadonlyArray<keyof DevicesTable>;
+
+/** Insert a device, or move its last-seen forward (never back) and keep a known location. */
+const recordSeen = new PreparedQuery<never>(DEVICE_COLUMNS.length, (db, placeholders) =>
+  db
+    .insertInto('devices')
+    .values(placeholderRow<DevicesTable>(DEVICE_COLUMNS, placeholders))
+    .onConflict((conflict) =>
+      conflict
+        .column('id')
+        .doUpdateSet((eb) => ({
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+          location: eb.fn.coalesce('excluded.location', 'devices.location'),
+        }))
+        .where('devices.last_seen_at', '<', (eb) => eb.ref('excluded.last_seen_at')),
+    ),
+);
+
+/**
+ * Records that a device spoke, in the caller's transaction: a device first known from an
+ * alert is stored with that alert, so a crash right after the answer cannot forget it.
+ */
+export async function recordDeviceSeen(
+  trx: Transaction<Database>,
+  id: string,
+  at: string,
+  location: string | null,
+): Promise<void> {
+  await recordSeen.execute(trx, [id, location, null, null, null, at, at]);
+}
+
+/** The device's whole known state (heartbeats and liveness keep it in memory). */
+const upsert: WriteOperation<DevicesTable, void> = async (trx, row) => {
+  await trx
+    .insertInto('devices')
+    .values(row)
+    .onConflict((conflict) =>
+      conflict.column('id').doUpdateSet({
+        location: row.location,
+        agent_version: row.agent_version,
+        spool_depth: row.spool_depth,
+        uptime_seconds: row.uptime_seconds,
+        last_seen_at: row.last_seen_at,
+      }),
+    )
+    .execute();
+};
+
+export const DEVICE_WRITES = {
+  'device.upsert': upsert,
+};

@@ -1,0 +1,80 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema';
+import { WRITES, WriteError, WriteOutcome, WriteRequest } from './writes';
+
+/**
+ * Runs a group commit's writes in one transaction. If a write throws, the transaction is
+ * rolled back and the batch replayed with a savepoint per write, so the failing one is
+ * undone alone and the others still commit. The common case pays for no savepoints.
+ * Rejects only when the transaction itself cannot commit: then nothing of the batch is stored.
+ */
+export async function commitWrites(
+  db: Kysely<Database>,
+  batch: readonly WriteRequest[],
+): Promise<WriteOutcome[]> {
+  if (batch.length === 0) return [];
+  const outcomes = await runBatch(db, batch, false);
+  if (outcomes.some((outcome) => !outcome.ok)) return runBatch(db, batch, true);
+  return outcomes;
+}
+
+async function runBatch(
+  db: Kysely<Database>,
+  batch: readonly WriteRequest[],
+  isolateEach: boolean,
+): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
+  const trx = await db.startTransaction().execute();
+  try {
+    for (const [index, write] of batch.entries()) {
+      if (!isolateEach) {
+        try {
+          outcomes.push({ ok: true, value: await run(trx, write) });
+        } catch (error) {
+          await trx.rollback().execute();
+          return [{ ok: false, error: toWriteError(error) }];
+        }
+        continue;
+      }
+      const savepoint = await trx.savepoint(`w${index}`).execute();
+      try {
+        outcomes.push({ ok: true, value: await run(savepoint, write) });
+        await savepoint.releaseSavepoint(`w${index}`).execute();
+      } catch (error) {
+        await savepoint.rollbackToSavepoint(`w${index}`).execute();
+        outcomes.push({ ok: false, error: toWriteError(error) });
+      }
+    }
+    await trx.commit().execute();
+    return outcomes;
+  } catch (error) {
+    await trx
+      .rollback()
+      .execute()
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+function run(trx: Transaction<Database>, write: WriteRequest): Promise<unknown> {
+  const operation = WRITES[write.name] as
+    ((trx: Transaction<Database>, args: unknown) => Promise<unknown>) | undefined;
+  if (!operation) throw new Error(`unknown write ${String(write.name)}`);
+  return operation(trx, write.args);
+}
+
+export function toWriteError(error: unknown): WriteError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** The error a caller of `Store.write` sees for a failed write. */
+export function fromWriteError(error: WriteError): Error {
+  const restored = new Error(error.message);
+  restored.name = error.name;
+  if (error.code !== undefined) Object.assign(restored, { code: error.code });
+  return restored;
+}

@@ -1,0 +1,39 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { commitWrites } from './group-commit';
+import type { Database } from './schema';
+import type { WalSync } from './wal-sync';
+import type { Writer } from './writer';
+import type { WriteOutcome, WriteRequest } from './writes';
+
+/**
+ * Commits on the main thread's connection: for short-lived processes (the admin commands)
+ * and as the fallback when the writer thread fails. The connection is `synchronous=NORMAL`
+ * (a commit only writes the WAL) and `WalSync` fsyncs the WAL on libuv's thread pool before
+ * any caller is answered: the durability of FULL without holding the event loop in fsync.
+ */
+export class LocalWriter implements Writer {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly walSync: WalSync,
+  ) {}
+
+  async commit(batch: readonly WriteRequest[]): Promise<WriteOutcome[]> {
+    const outcomes = await commitWrites(this.db, batch);
+    await this.walSync.sync();
+    return outcomes;
+  }
+
+  setAutocheckpoint(pages: number): void {
+    if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${pages}`);
+  }
+
+  get autocheckpoint(): number {
+    return this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+  }
+
+  async close(): Promise<void> {
+    // The connection is the store's: it closes it.
+  }
+}
