@@ -22,13 +22,15 @@ export const ALERT_COLUMNS = [
   'resolution_note',
 ] as const satisfies ReadonlyArray<keyof AlertsTable>;
 
-/** Inserts unless the id exists; in one statement, so the check and the insert cannot race. */
-export const insertAlertIfAbsent = new PreparedQuery<AlertsTable>(ALERT_COLUMNS.length, (db, placeholders) =>
+/**
+ * Inserts unless the id exists; in one statement, so the check and the insert cannot race.
+ * Nothing returned: an inserted row is exactly the one given.
+ */
+export const insertAlertIfAbsent = new PreparedQuery<never>(ALERT_COLUMNS.length, (db, placeholders) =>
   db
     .insertInto('alerts')
     .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .returningAll(),
+    .onConflict((conflict) => conflict.column('id').doNothing()),
 );
 
 export const findAlertById = new PreparedQuery<AlertsTable>(1, (db, [id]) =>

@@ -53,7 +53,7 @@ export class AlertsService {
     const outcome = await this.store.write('alert.create', row);
 
     if (outcome.created) {
-      const alert = toAlert(outcome.stored);
+      const alert = toAlert(row);
       // An alert without a location says nothing about where the device is: keep the known one,
       // as the stored upsert does.
       this.devices.recordActivity(alert.deviceId, receivedAt, { location: dto.location ?? undefined }, false);

@@ -4,8 +4,8 @@ import type { AlertsTable, Database } from '../store/schema';
 import type { WriteOperation } from '../store/write-operation';
 import { ALERT_COLUMNS, findAlertById, insertAlertIfAbsent } from './alert.queries';
 
-export type CreateAlertOutcome =
-  { created: true; stored: AlertsTable } | { created: false; stored: AlertsTable };
+/** A new alert is the row given, so only a retry carries the stored row back. */
+export type CreateAlertOutcome = { created: true } | { created: false; stored: AlertsTable };
 
 /** Who handles an alert, when, and their note. */
 export interface HandleAlertArgs {
@@ -23,14 +23,14 @@ export type ResolveOutcome =
 
 /** A new alert with its device's last-seen, or the stored one when the id exists (a retry). */
 const create: WriteOperation<AlertsTable, CreateAlertOutcome> = async (trx, row) => {
-  const [inserted] = await insertAlertIfAbsent.execute(
+  const inserted = await insertAlertIfAbsent.run(
     trx,
     ALERT_COLUMNS.map((column) => row[column]),
   );
-  if (inserted) {
+  if (inserted === 1) {
     // The device's last-seen is stored with its alert: a crash cannot forget either.
     await recordDeviceSeen(trx, row.device_id, row.received_at, row.location);
-    return { created: true, stored: inserted };
+    return { created: true };
   }
   const [stored] = await findAlertById.execute(trx, [row.id]);
   return { created: false, stored: stored };
