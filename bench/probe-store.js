@@ -4,6 +4,8 @@
  * `BENCH_PROBE=1 npm run bench:ingest`: counts what reaches SQLite (statements, commits,
  * writes per commit) and the time the event loop spends blocked in it, then prints one
  * `bench.probe` JSON line at exit. It only wraps better-sqlite3; the server is unchanged.
+ * It sees the main thread's connection only: the reads (device tokens, lists) and, should
+ * the writer thread fail, the writes; the writer thread's own statements are not counted.
  */
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const Database = require('better-sqlite3');

@@ -47,6 +47,10 @@ function merge(samples) {
     merged.errors += sample.errors;
     merged.timeouts += sample.timeouts;
     merged.cpuMs += sample.cpuMs;
+    // Measures a caller added to its samples (e.g. CPU of one thread), summed the same way.
+    for (const field of ['mainCpuMs', 'loadCpuMs']) {
+      if (field in sample) merged[field] = (merged[field] ?? 0) + sample[field];
+    }
     for (const latency of sample.latencies) merged.latencies.push(latency);
     for (const [code, count] of Object.entries(sample.statuses)) {
       merged.statuses[code] = (merged.statuses[code] ?? 0) + count;
