@@ -64,9 +64,15 @@ function run(trx: Transaction<Database>, write: WriteRequest): Promise<unknown> 
 }
 
 export function toWriteError(error: unknown): WriteError {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  // Duck-typed, not `instanceof Error`: an error built in another realm (better-sqlite3's
+  // native addon keeps the error class of the context that loaded it first) is still one.
+  if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') {
+    const { name, message, code } = error as Error & { code?: unknown };
+    return {
+      name: typeof name === 'string' ? name : 'Error',
+      message,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
   return { name: 'Error', message: String(error) };
 }
