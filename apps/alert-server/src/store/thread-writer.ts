@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fromWriteError } from './group-commit';
 import type { StoreWriterOptions, StoreWriterReply, StoreWriterRequest } from './store-writer.messages';
 import { Writer, WriterFailedError } from './writer';
 import type { WriteOutcome, WriteRequest } from './writes';
+import { workerEntry } from './worker-entry';
 
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -44,7 +44,7 @@ export class ThreadWriter implements Writer {
     private readonly options: ThreadWriterOptions = {},
   ) {
     const workerData: StoreWriterOptions = { databasePath };
-    const entry = options.workerFile ? { file: options.workerFile, execArgv: [] } : workerEntry();
+    const entry = workerEntry('store-writer', options.workerFile);
     this.worker = new Worker(entry.file, { workerData, execArgv: entry.execArgv });
     // The server's life is decided by its HTTP server and signals, never by this thread.
     this.worker.unref();
@@ -125,18 +125,4 @@ export class ThreadWriter implements Writer {
     void this.worker.terminate();
     if (!this.stopping) this.options.onFailure?.(error);
   }
-}
-
-/**
- * Built, webpack emits the worker beside main.js; from the sources (the tests), ts-node
- * compiles it in the thread.
- */
-function workerEntry(): { file: string; execArgv: string[] } {
-  if (__filename.endsWith('.ts')) {
-    return {
-      file: join(__dirname, 'store-writer.worker.ts'),
-      execArgv: ['--require', 'ts-node/register/transpile-only'],
-    };
-  }
-  return { file: join(__dirname, 'store-writer.worker.js'), execArgv: [] };
 }

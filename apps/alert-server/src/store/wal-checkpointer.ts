@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import type {
@@ -6,6 +5,7 @@ import type {
   CheckpointerReply,
   CheckpointerRequest,
 } from './wal-checkpointer.messages';
+import { workerEntry } from './worker-entry';
 
 /** SQLite's own default: a checkpoint once the WAL holds 1000 pages. */
 export const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
@@ -74,7 +74,7 @@ export class WalCheckpointer {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.restartAtFrames = options.restartAtFrames ?? RESTART_AT_FRAMES;
     const workerData: CheckpointerOptions = { databasePath };
-    const entry = options.workerFile ? { file: options.workerFile, execArgv: [] } : workerEntry();
+    const entry = workerEntry('wal-checkpointer', options.workerFile);
     this.worker = new Worker(entry.file, { workerData, execArgv: entry.execArgv });
     // The server's life is decided by its HTTP server and signals, never by this thread.
     this.worker.unref();
@@ -183,18 +183,4 @@ export class WalCheckpointer {
     );
     void this.worker.terminate();
   }
-}
-
-/**
- * Built, webpack emits the worker beside main.js; from the sources (the tests), ts-node
- * compiles it in the thread.
- */
-function workerEntry(): { file: string; execArgv: string[] } {
-  if (__filename.endsWith('.ts')) {
-    return {
-      file: join(__dirname, 'wal-checkpointer.worker.ts'),
-      execArgv: ['--require', 'ts-node/register/transpile-only'],
-    };
-  }
-  return { file: join(__dirname, 'wal-checkpointer.worker.js'), execArgv: [] };
 }
