@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { DevicesTable } from './schema';
-import { Store, StoreClosedError, StoreOptions } from './store';
+import { Store, StoreClosedError, StoreOptions, StoreStalledError } from './store';
 
 const device = (id: string, overrides: Partial<DevicesTable> = {}): DevicesTable => ({
   id,
@@ -201,5 +201,54 @@ describe('Store when its writer thread fails', () => {
     const ids = (await store.db.selectFrom('devices').select('id').execute()).map((row) => row.id);
     expect(ids).toContain('pi-before');
     expect(ids).toContain('pi-after');
+  });
+});
+
+describe('Store readiness when a commit never ends', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails ping with STORE_WRITES_STALLED once a commit runs too long, and recovers after', async () => {
+    // A writer thread that starts, then never answers a commit: a disk that hangs in fsync.
+    const stuck = join(dir, 'stuck.worker.js');
+    writeFileSync(
+      stuck,
+      "const { parentPort } = require('node:worker_threads');\n" +
+        "parentPort.on('message', () => undefined);\n" +
+        "parentPort.postMessage({ kind: 'ready', synchronous: 2 });\n",
+    );
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const store = await Store.open(join(dir, 'vigie.db'), {
+      writerFile: stuck,
+      checkpointer: false,
+      stalledAfterMs: 100,
+    });
+    try {
+      await expect(store.ping()).resolves.toBeUndefined();
+      const held = store.write('device.upsert', device('pi-held'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const stalled = store.ping();
+      await expect(stalled).rejects.toBeInstanceOf(StoreStalledError);
+      await expect(stalled).rejects.toMatchObject({ code: 'STORE_WRITES_STALLED' });
+
+      // The thread ends: its batch fails, writes go on on the main thread, readiness is back.
+      await (
+        store as unknown as { writer: { worker: { terminate(): Promise<number> } } }
+      ).writer.worker.terminate();
+      await expect(held).rejects.toMatchObject({ code: 'STORE_WRITER_FAILED' });
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.write('device.upsert', device('pi-after'));
+    } finally {
+      await store.close();
+      warn.mockRestore();
+    }
   });
 });

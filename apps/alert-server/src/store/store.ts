@@ -35,12 +35,24 @@ export interface StoreOptions {
   writerFile?: string;
   /** `false`: a short-lived process (the admin commands) keeps SQLite's own checkpoints. */
   checkpointer?: WalCheckpointerOptions | false;
+  /** A commit running longer than this makes `ping()` fail (readiness); tests shorten it. */
+  stalledAfterMs?: number;
 }
+
+/** A commit takes milliseconds; ten seconds means the disk (or the writer) is stuck. */
+const STALLED_AFTER_MS = 10_000;
 
 export class StoreClosedError extends Error {
   readonly code = 'STORE_CLOSED';
   constructor() {
     super('the store is closed: the server is shutting down');
+  }
+}
+
+export class StoreStalledError extends Error {
+  readonly code = 'STORE_WRITES_STALLED';
+  constructor(seconds: number) {
+    super(`a commit has been running for ${seconds.toFixed(0)} s: the disk or the store's writer is stuck`);
   }
 }
 
@@ -63,6 +75,9 @@ export class Store {
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> | null = null;
+  /** When the commit now running started (performance.now()), or null. */
+  private commitStartedAt: number | null = null;
+  private stalledAfterMs = STALLED_AFTER_MS;
   private closed = false;
 
   private constructor(sqlitePath: string) {
@@ -87,6 +102,7 @@ export class Store {
    */
   static async open(sqlitePath: string, options: StoreOptions = {}): Promise<Store> {
     const store = new Store(sqlitePath);
+    store.stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS;
     try {
       const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
@@ -149,9 +165,13 @@ export class Store {
     });
   }
 
-  /** For readiness: the store answers a query. */
+  /** For readiness: the store answers a query, and no commit is stuck. */
   async ping(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
+    if (this.commitStartedAt !== null) {
+      const runningMs = performance.now() - this.commitStartedAt;
+      if (runningMs > this.stalledAfterMs) throw new StoreStalledError(runningMs / 1000);
+    }
     await sql`select 1`.execute(this.db);
   }
 
@@ -231,12 +251,15 @@ export class Store {
   private async commit(batch: PendingWrite[]): Promise<void> {
     if (batch.length === 0) return;
     let outcomes: WriteOutcome[];
+    this.commitStartedAt = performance.now();
     try {
       for (const write of batch) if (write.argsOf) write.request.args = write.argsOf();
       outcomes = await this.writer.commit(batch.map((write) => write.request));
     } catch (commitError) {
       for (const write of batch) write.reject(commitError);
       return;
+    } finally {
+      this.commitStartedAt = null;
     }
     batch.forEach((write, index) => {
       const outcome = outcomes[index];
