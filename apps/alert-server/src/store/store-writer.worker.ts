@@ -8,10 +8,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { commitWrites, toWriteError } from './group-commit';
 import type { Database } from './schema';
 import type { WriteRequest } from './writes';
+import { SqliteWriteDialect } from './sqlite-write-dialect';
 import { StatementCache } from './statement-cache';
 import type { StoreWriterOptions, StoreWriterReply, StoreWriterRequest } from './store-writer.messages';
 
@@ -23,7 +24,9 @@ const sqlite = new BetterSqlite3(databasePath, { fileMustExist: true });
 // thread hears of it. The fsync blocks this thread alone.
 sqlite.pragma('synchronous = FULL');
 sqlite.pragma('busy_timeout = 5000');
-const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
+const db = new Kysely<Database>({
+  dialect: new SqliteWriteDialect({ database: new StatementCache(sqlite) }),
+});
 
 function reply(message: StoreWriterReply): void {
   port.postMessage(message);

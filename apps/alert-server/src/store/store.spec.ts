@@ -252,3 +252,44 @@ describe('Store readiness when a commit never ends', () => {
     }
   });
 });
+
+describe('Store beside another writer on the same file (an admin command while the server runs)', () => {
+  let dir: string;
+  const stores: Store[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+  });
+
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each<[string, StoreOptions['writer']]>([
+    ['its writer thread', 'thread'],
+    ['its main thread', 'main'],
+  ])('writes that read then write never fail for a commit of the other (%s)', async (_label, writer) => {
+    const path = join(dir, 'vigie.db');
+    stores.push(await Store.open(path, { writer, checkpointer: false }));
+    stores.push(await Store.open(path, { writer: 'main', checkpointer: false }));
+    // credential.add reads the device's row, then writes: in a deferred transaction the other
+    // connection's commit in between made SQLite refuse the write at once (SQLITE_BUSY).
+    const adds = Array.from({ length: 60 }, (_, i) =>
+      stores[i % 2].write('credential.add', {
+        device_id: `pi-${i}`,
+        token_hash: `${i}`.padStart(64, '0'),
+        location: null,
+        created_at: '2026-11-25T00:00:00.000Z',
+        revoked_at: null,
+      }),
+    );
+    const results = await Promise.allSettled(adds);
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    const count = await stores[0].db
+      .selectFrom('device_credentials')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(60);
+  });
+});

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Logger } from '@nestjs/common';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { fromWriteError } from './group-commit';
 import { LocalWriter } from './local-writer';
 import { migrationProvider } from './migrations';
 import { Database } from './schema';
+import { SqliteWriteDialect } from './sqlite-write-dialect';
 import { StatementCache } from './statement-cache';
 import { ThreadWriter } from './thread-writer';
 import { SQLITE_DEFAULT_AUTOCHECKPOINT, WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
@@ -92,7 +93,7 @@ export class Store {
     this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
     this.db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: new StatementCache(this.sqlite) }),
+      dialect: new SqliteWriteDialect({ database: new StatementCache(this.sqlite) }),
     });
   }
 
