@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { commitWrites } from './group-commit';
 import type { Database } from './schema';
 import type { WalSync } from './wal-sync';
-import type { Writer } from './writer';
+import type { Writer, WriterState } from './writer';
 import type { WriteOutcome, WriteRequest } from './writes';
 
 /**
@@ -29,8 +29,12 @@ export class LocalWriter implements Writer {
     if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${pages}`);
   }
 
-  get autocheckpoint(): number {
-    return this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+  get state(): WriterState {
+    return {
+      kind: 'main',
+      synchronous: this.sqlite.pragma('synchronous', { simple: true }) as number,
+      autocheckpoint: this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number,
+    };
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import { StatementCache } from './statement-cache';
 import { ThreadWriter } from './thread-writer';
 import { SQLITE_DEFAULT_AUTOCHECKPOINT, WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
 import { WalSync } from './wal-sync';
-import type { Writer } from './writer';
+import type { Writer, WriterState } from './writer';
 import type { WriteArgs, WriteName, WriteOutcome, WriteRequest, WriteResult } from './writes';
 
 interface PendingWrite {
@@ -130,19 +130,8 @@ export class Store {
   }
 
   /** Where commits run now, and that connection's settings; for diagnostics and tests. */
-  get writerState(): { kind: 'thread' | 'main'; synchronous: number | null; autocheckpoint: number | null } {
-    if (this.writer instanceof ThreadWriter) {
-      return {
-        kind: 'thread',
-        synchronous: this.writer.synchronous,
-        autocheckpoint: this.writer.autocheckpoint,
-      };
-    }
-    return {
-      kind: 'main',
-      synchronous: this.sqlite.pragma('synchronous', { simple: true }) as number,
-      autocheckpoint: this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number,
-    };
+  get writerState(): WriterState {
+    return { ...this.writer.state };
   }
 
   /**

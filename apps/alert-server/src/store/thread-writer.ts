@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { fromWriteError } from './group-commit';
 import type { StoreWriterOptions, StoreWriterReply, StoreWriterRequest } from './store-writer.messages';
-import { Writer, WriterFailedError } from './writer';
+import { Writer, WriterFailedError, WriterState } from './writer';
 import type { WriteOutcome, WriteRequest } from './writes';
 import { workerEntry } from './worker-entry';
 
@@ -32,10 +32,8 @@ export class ThreadWriter implements Writer {
   private nextId = 1;
   private stopping = false;
   private failed = false;
-  /** SQLite's `synchronous` on the thread's connection (2: FULL), once ready. */
-  synchronous: number | null = null;
-  /** The thread connection's `wal_autocheckpoint`, as it last reported it. */
-  autocheckpoint: number | null = null;
+  /** The thread's connection as it last reported itself (on start, after each change). */
+  readonly state: WriterState = { kind: 'thread', synchronous: null, autocheckpoint: null };
   /** Resolves once the thread's connection is open; rejects if the thread cannot start. */
   readonly ready: Promise<void>;
 
@@ -56,7 +54,7 @@ export class ThreadWriter implements Writer {
     });
     this.worker.on('message', (reply: StoreWriterReply) => {
       if (reply.kind === 'ready') {
-        this.synchronous = reply.synchronous;
+        this.state.synchronous = reply.synchronous;
         started();
       } else {
         this.onReply(reply);
@@ -106,7 +104,7 @@ export class ThreadWriter implements Writer {
 
   private onReply(reply: Exclude<StoreWriterReply, { kind: 'ready' }>): void {
     if (reply.kind === 'autocheckpoint') {
-      this.autocheckpoint = reply.pages;
+      this.state.autocheckpoint = reply.pages;
       return;
     }
     const waiting = this.inFlight.get(reply.id);

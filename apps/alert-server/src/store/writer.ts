@@ -1,7 +1,18 @@
 import type { WriteOutcome, WriteRequest } from './writes';
 
+/** Where commits run, and the writing connection's settings as SQLite reports them. */
+export interface WriterState {
+  kind: 'thread' | 'main';
+  /** 2: FULL, 1: NORMAL; null until the thread has reported it. */
+  synchronous: number | null;
+  /** Pages between SQLite's own checkpoints (0: never); null until reported. */
+  autocheckpoint: number | null;
+}
+
 /** What commits the store's group commits: a thread of its own, or the main thread (fallback). */
 export interface Writer {
+  /** For diagnostics and tests. */
+  readonly state: WriterState;
   /**
    * Commits the batch in one transaction; resolves once it is durable, with each write's
    * outcome. Rejects when the batch is not known to be stored: nothing of it may be.
