@@ -477,6 +477,35 @@ describe('alert server process', () => {
       }
     });
 
+    it('logs each request to the API except the buttons’ alerts and heartbeats', async () => {
+      const server = await ServerProcess.start({ env: { LOG_LEVEL: 'debug' } });
+      const alert = makeAlert('pi-access', 1);
+      expect((await request(server.url, 'POST', '/alerts', alert)).status).toBe(201);
+      expect((await request(server.url, 'PUT', '/devices/pi-access/heartbeat', {})).status).toBe(204);
+      expect((await request(server.url, 'GET', `/alerts/${alert.id}`)).status).toBe(200);
+      expect((await request(server.url, 'GET', '/no-such-route')).status).toBe(404);
+      expect((await request(server.url, 'GET', '/health/ready')).status).toBe(200);
+      await server.waitForLine((line) => line.includes('/no-such-route'), 5_000, 'the 404 access line');
+      expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+      const accessLines = server.logs().filter((entry) => entry.msg === 'request completed');
+      expect(accessLines).toEqual([
+        expect.objectContaining({
+          level: 'debug',
+          req: expect.objectContaining({ method: 'GET', url: `/alerts/${alert.id}` }),
+          res: { statusCode: 200 },
+          responseTime: expect.any(Number),
+        }),
+        expect.objectContaining({
+          level: 'warn',
+          req: expect.objectContaining({ method: 'GET', url: '/no-such-route' }),
+          res: { statusCode: 404 },
+        }),
+      ]);
+      // The alert itself is reported by its domain event, not by an access line.
+      expect(server.logs().filter((entry) => entry.event === 'alert.created')).toHaveLength(1);
+    });
+
     it('writes human lines with LOG_FORMAT=pretty', async () => {
       const server = await ServerProcess.start({ env: { LOG_FORMAT: 'pretty' } });
       expect((await request(server.url, 'POST', '/alerts', makeAlert('pi-pretty', 2))).status).toBe(201);

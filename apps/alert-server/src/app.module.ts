@@ -2,6 +2,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule, ValidationPipe }
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoRootLogger } from 'pino';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthController } from './auth/auth.controller';
@@ -23,12 +24,12 @@ import { StoreModule } from './store/store.module';
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: PinoRootLogger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggingOptions(config)),
+        LoggerModule.forRoot(loggingOptions(logger)),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         StoreModule,
         AuthModule,

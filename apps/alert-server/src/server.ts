@@ -4,10 +4,12 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { accessLog, createRootLogger } from './observability/logging';
 
 /** Builds the HTTP application; main.ts and the e2e specs share it, so tests run what ships. */
 export async function createServer(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const logger = createRootLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bodyParser: false,
     bufferLogs: true,
   });
@@ -16,6 +18,7 @@ export async function createServer(config: AppConfig): Promise<NestExpressApplic
   // Behind a reverse proxy on the same host (the README's TLS set-up), its X-Forwarded-For and
   // -Proto give the client's address (rate limits, audit) and https (the Secure cookie flag).
   app.set('trust proxy', 'loopback');
+  app.use(accessLog(logger));
   app.use(helmet(SECURITY_HEADERS));
   // No app.enableCors(): no Access-Control-Allow-Origin is ever sent, so no other site's script
   // can read an answer; the session cookie is SameSite=Strict, so none can act with it either.
