@@ -48,7 +48,7 @@ export class DeviceCredentialsRepository {
    * when it moved, so a revocation applies to the very next request.
    */
   async current(): Promise<CredentialsSnapshot> {
-    const [{ version }] = await currentVersion.execute(this.store.db, []);
+    const [{ version }] = this.store.readNow(currentVersion.compile(this.store.db, []));
     if (this.snapshot?.version !== version) {
       // Read after the version: rows never older than the version they are kept under.
       const rows = await this.store.db.selectFrom('device_credentials').selectAll().execute();

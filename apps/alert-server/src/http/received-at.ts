@@ -7,19 +7,18 @@ export interface Reception {
   startedMs: number;
 }
 
-const RECEPTION = Symbol('reception');
-
-type StampedRequest = Request & { [RECEPTION]?: Reception };
+/** Beside the request, not on it: see `callers` in auth/access.ts. */
+const receptions = new WeakMap<Request, Reception>();
 
 /** Called first thing by the body middleware, before the body is read and validated. */
 export function stampReception(req: Request): void {
-  (req as StampedRequest)[RECEPTION] = { at: new Date(), startedMs: performance.now() };
+  receptions.set(req, { at: new Date(), startedMs: performance.now() });
 }
 
 /** The reception of this request (now, for a request that was not stamped). */
 export const ReceivedAt = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Reception =>
-    context.switchToHttp().getRequest<StampedRequest>()[RECEPTION] ?? {
+    receptions.get(context.switchToHttp().getRequest<Request>()) ?? {
       at: new Date(),
       startedMs: performance.now(),
     },

@@ -16,17 +16,18 @@ export class PreparedQuery<Row> {
   ) {}
 
   async execute(executor: Kysely<Database>, parameters: readonly unknown[]): Promise<Row[]> {
-    const result = await executor.executeQuery<Row>(this.compiled(executor, parameters));
+    const result = await executor.executeQuery<Row>(this.compile(executor, parameters));
     return result.rows;
   }
 
   /** For a statement returning no rows: how many rows it inserted, updated or deleted. */
   async run(executor: Kysely<Database>, parameters: readonly unknown[]): Promise<number> {
-    const result = await executor.executeQuery<Row>(this.compiled(executor, parameters));
+    const result = await executor.executeQuery<Row>(this.compile(executor, parameters));
     return Number(result.numAffectedRows ?? 0);
   }
 
-  private compiled(executor: Kysely<Database>, parameters: readonly unknown[]): CompiledQuery<Row> {
+  /** The query with these parameters (for `Store.readNow`). */
+  compile(executor: Kysely<Database>, parameters: readonly unknown[]): CompiledQuery<Row> {
     if (parameters.length !== this.parameterCount) {
       throw new Error(`expected ${this.parameterCount} parameters, got ${parameters.length}`);
     }

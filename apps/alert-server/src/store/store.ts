@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Logger } from '@nestjs/common';
-import { Kysely, Migrator, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, sql } from 'kysely';
 import { fromWriteError } from './group-commit';
 import { LocalWriter } from './local-writer';
 import { migrationProvider } from './migrations';
@@ -69,6 +69,7 @@ export class Store {
   readonly db: Kysely<Database>;
   private readonly logger = new Logger('Store');
   private readonly sqlite: BetterSqlite3.Database;
+  private readonly statements: StatementCache;
   private readonly walSync: WalSync;
   private readonly path: string;
   private writer!: Writer;
@@ -92,9 +93,8 @@ export class Store {
     this.sqlite.pragma('synchronous = NORMAL');
     this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
-    this.db = new Kysely<Database>({
-      dialect: new SqliteWriteDialect({ database: new StatementCache(this.sqlite) }),
-    });
+    this.statements = new StatementCache(this.sqlite);
+    this.db = new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: this.statements }) });
   }
 
   /**
@@ -122,6 +122,19 @@ export class Store {
       );
     }
     return store;
+  }
+
+  /**
+   * A read answered at once on the main thread's connection. The query layer hands its one
+   * connection over asynchronously (a mutex, several promises), which costs several times a
+   * small indexed read; for the reads made on every device request, compiled by the query
+   * layer all the same (`PreparedQuery.compile`). A PostgreSQL store, which cannot answer
+   * synchronously, would run them through `db`. It bypasses the query layer's connection lock:
+   * should the fallback writer hold a transaction open on this connection, the read sees it,
+   * so this is only for values that are re-checked (the credentials' version).
+   */
+  readNow<Row>(query: CompiledQuery<Row>): Row[] {
+    return this.statements.prepare(query.sql).all(query.parameters) as Row[];
   }
 
   /** Whether checkpoints run off the event loop, and the last one that copied pages. */
