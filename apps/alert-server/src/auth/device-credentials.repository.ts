@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CompiledQuery } from 'kysely';
 import { PreparedQuery } from '../store/prepared-query';
 import { DeviceCredentialsTable } from '../store/schema';
 import { Store } from '../store/store';
@@ -39,16 +40,25 @@ export interface DeviceCredentialListing extends DeviceCredentialsTable {
 @Injectable()
 export class DeviceCredentialsRepository {
   private snapshot: CredentialsSnapshot | null = null;
+  private versionQuery: CompiledQuery<{ version: number }> | null = null;
+  /** The version read during this turn of the event loop, forgotten at its end. */
+  private versionThisTurn: number | null = null;
+  private readonly forgetVersion = () => {
+    this.versionThisTurn = null;
+  };
 
   constructor(private readonly store: Store) {}
 
   /**
-   * The credentials as stored now. One small read per call (the version, moved by triggers
-   * on every change, from this process or an admin command); all of them are re-read only
-   * when it moved, so a revocation applies to the very next request.
+   * The credentials as stored now. The version (moved by triggers on every change, from this
+   * process or an admin command) is read once per turn of the event loop; all the rows are
+   * re-read only when it moved. So a revocation applies to every request that reaches the
+   * server after it is committed: within one turn, the requests handled arrived together.
+   * (The read costs some 20 µs under load, as each commit of the writer makes this connection
+   * reload its pages; under load one turn handles several requests.)
    */
   async current(): Promise<CredentialsSnapshot> {
-    const [{ version }] = this.store.readNow(currentVersion.compile(this.store.db, []));
+    const version = this.versionNow();
     if (this.snapshot?.version !== version) {
       // Read after the version: rows never older than the version they are kept under.
       const rows = await this.store.db.selectFrom('device_credentials').selectAll().execute();
@@ -57,14 +67,28 @@ export class DeviceCredentialsRepository {
     return this.snapshot;
   }
 
+  private versionNow(): number {
+    if (this.versionThisTurn === null) {
+      this.versionQuery ??= currentVersion.compile(this.store.db, []);
+      const [{ version }] = this.store.readNow(this.versionQuery);
+      this.versionThisTurn = version;
+      setImmediate(this.forgetVersion);
+    }
+    return this.versionThisTurn;
+  }
+
   /** Stores a device's token; false if the device already has one that is not revoked. */
-  add(row: DeviceCredentialsTable): Promise<boolean> {
-    return this.store.write('credential.add', row);
+  async add(row: DeviceCredentialsTable): Promise<boolean> {
+    const added = await this.store.write('credential.add', row);
+    this.forgetVersion(); // a change made here applies to the requests handled after it too
+    return added;
   }
 
   /** False if the device has no token or it is already revoked. */
-  revoke(deviceId: string, at: string): Promise<boolean> {
-    return this.store.write('credential.revoke', { deviceId, at });
+  async revoke(deviceId: string, at: string): Promise<boolean> {
+    const revoked = await this.store.write('credential.revoke', { deviceId, at });
+    this.forgetVersion();
+    return revoked;
   }
 
   list(): Promise<DeviceCredentialListing[]> {
