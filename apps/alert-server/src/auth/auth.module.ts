@@ -8,10 +8,16 @@ import { DeviceCredentialsRepository } from './device-credentials.repository';
 import { OperatorAuthService } from './operator-auth.service';
 import { OperatorsRepository } from './operators.repository';
 import { RATE_LIMITS, RateLimitGuard } from './rate-limit.guard';
+import { SlidingWindowStorage } from './rate-limit.storage';
 
 @Global()
 @Module({
-  imports: [ThrottlerModule.forRoot(RATE_LIMITS)],
+  // A storage per application (the e2e specs run several in one process).
+  imports: [
+    ThrottlerModule.forRootAsync({
+      useFactory: () => ({ ...RATE_LIMITS, storage: new SlidingWindowStorage() }),
+    }),
+  ],
   controllers: [AuthController],
   providers: [
     DeviceCredentialsRepository,

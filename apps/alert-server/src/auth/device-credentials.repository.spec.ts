@@ -111,10 +111,11 @@ describe('DeviceCredentialsRepository: tokens in memory, re-read when they chang
     const realSetImmediate = global.setImmediate;
     const held = jest
       .spyOn(global, 'setImmediate')
-      .mockImplementation(((callback: () => void, ...args: []) =>
+      .mockImplementation((callback: () => void, ...args: []) =>
         callback === (repository as unknown as { forgetVersion: () => void }).forgetVersion
           ? ({} as NodeJS.Immediate)
-          : realSetImmediate(callback, ...args)));
+          : realSetImmediate(callback, ...args),
+      );
     await repository.add({
       device_id: 'pi-5',
       token_hash: 'e'.repeat(64),
