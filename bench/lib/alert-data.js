@@ -14,15 +14,20 @@ const SITES = [
 ];
 const FLOORS = ['sous-sol', 'rez-de-chaussée', '1er étage', '2e étage', '3e étage'];
 
-/** 200 devices: `pi-<site>-<nn>` with their location. */
-const DEVICES = Array.from({ length: 200 }, (_, index) => {
-  const [slug, label] = SITES[index % SITES.length];
-  const number = String(Math.floor(index / SITES.length) + 1).padStart(2, '0');
-  return {
-    id: `pi-${slug}-${number}`,
-    location: `${label}, ${FLOORS[index % FLOORS.length]}, poste ${number}`,
-  };
-});
+/** `count` devices: `pi-<site>-<nn>` with their location. */
+function makeDevices(count) {
+  return Array.from({ length: count }, (_, index) => {
+    const [slug, label] = SITES[index % SITES.length];
+    const number = String(Math.floor(index / SITES.length) + 1).padStart(2, '0');
+    return {
+      id: `pi-${slug}-${number}`,
+      location: `${label}, ${FLOORS[index % FLOORS.length]}, poste ${number}`,
+    };
+  });
+}
+
+/** A large site's 200 buttons. */
+const DEVICES = makeDevices(200);
 
 /** Test presses dominate a real log; emergencies are rarer. */
 const TYPE_WEIGHTS = [
@@ -55,8 +60,8 @@ function uuidv7(ms = Date.now()) {
 }
 
 /** The body a button agent posts: the id it made at press time and what the press means. */
-function alertBody(now = Date.now()) {
-  const device = pick(DEVICES);
+function alertBody(now = Date.now(), devices = DEVICES) {
+  const device = pick(devices);
   const type = pick(TYPE_TABLE);
   return {
     id: uuidv7(now),
@@ -70,4 +75,4 @@ function alertBody(now = Date.now()) {
   };
 }
 
-module.exports = { DEVICES, MESSAGES, BUTTONS, TYPE_TABLE, uuidv7, alertBody, pick };
+module.exports = { DEVICES, makeDevices, MESSAGES, BUTTONS, TYPE_TABLE, uuidv7, alertBody, pick };

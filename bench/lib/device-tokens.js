@@ -12,10 +12,10 @@ const Database = require('better-sqlite3');
 const { DEVICES } = require('./alert-data');
 const { SERVER_MAIN } = require('./server-process');
 
-/** @returns {Map<string, string>} device id → token, for every device of alert-data. */
-function provisionDeviceTokens(sqlitePath) {
+/** @returns {Map<string, string>} device id → token, for every device given (alert-data's by default). */
+function provisionDeviceTokens(sqlitePath, devices = DEVICES) {
   const tokens = new Map();
-  const [first, ...others] = DEVICES;
+  const [first, ...others] = devices;
   const output = execFileSync(process.execPath, [SERVER_MAIN, 'device', 'add', first.id], {
     env: { ...process.env, VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
