@@ -66,8 +66,7 @@ export class AuthGuard implements CanActivate {
       setCaller(req, { deviceId: deviceId ?? undefined });
       return true;
     }
-    const address = req.ip ?? '';
-    const blockedFor = this.refused.blockedForSeconds(address);
+    const blockedFor = this.refused.anyBlocked() ? this.refused.blockedForSeconds(req.ip ?? '') : 0;
     if (blockedFor > 0) {
       res.setHeader('Retry-After', String(blockedFor));
       throw new HttpException(
@@ -84,6 +83,7 @@ export class AuthGuard implements CanActivate {
       setCaller(req, { deviceId: result.deviceId });
       return true;
     }
+    const address = req.ip ?? '';
     this.refused.record(address);
     this.events.emit(
       DEVICE_TOKEN_REFUSED,

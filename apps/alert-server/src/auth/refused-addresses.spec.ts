@@ -37,4 +37,20 @@ describe('RefusedAddresses', () => {
     for (let i = 0; i < 10_050; i++) refused.record(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
     expect((refused as unknown as { refusals: { size: number } }).refusals.size).toBeLessThanOrEqual(10_000);
   });
+
+  it('says whether any address is blocked, so that the caller can skip the lookup', () => {
+    const refused = new RefusedAddresses(clock);
+    expect(refused.anyBlocked()).toBe(false);
+    for (let i = 0; i < 59; i++) refused.record('10.0.0.9');
+    expect(refused.anyBlocked()).toBe(false);
+    refused.record('10.0.0.9');
+    expect(refused.anyBlocked()).toBe(true);
+    now += 30_000;
+    for (let i = 0; i < 60; i++) refused.record('10.0.0.10');
+    now += 30_000; // the first block is over, the second is not
+    expect(refused.blockedForSeconds('10.0.0.9')).toBe(0);
+    expect(refused.anyBlocked()).toBe(true);
+    now += 30_000;
+    expect(refused.anyBlocked()).toBe(false);
+  });
 });

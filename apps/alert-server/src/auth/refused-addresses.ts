@@ -11,13 +11,25 @@ const MAX_REFUSALS_PER_WINDOW = 60;
  */
 export class RefusedAddresses {
   private readonly refusals: AddressWindow;
+  /** When the last block in force ends: until then some address may be blocked. */
+  private blocksEndAt = 0;
 
-  constructor(now: () => number = Date.now) {
+  constructor(private readonly now: () => number = Date.now) {
     this.refusals = new AddressWindow(WINDOW_MS, now);
   }
 
   record(address: string): void {
-    this.refusals.record(address);
+    if (this.refusals.record(address) >= MAX_REFUSALS_PER_WINDOW) {
+      this.blocksEndAt = Math.max(this.blocksEndAt, this.now() + this.refusals.remainingMs(address));
+    }
+  }
+
+  /**
+   * False when no address is blocked, as nearly always: the guard then need not work out the
+   * caller's address (proxy-aware parsing, a few µs per request) before checking its token.
+   */
+  anyBlocked(): boolean {
+    return this.now() < this.blocksEndAt;
   }
 
   /** Seconds until this address may try again; 0 when it is not blocked. */
