@@ -570,6 +570,29 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
       },
     );
 
+    it('JSON answers carry no ETag (live state, never revalidated); the page keeps its own', async () => {
+      const created = await send(url, 'POST', '/alerts', {
+        body: alertBody({ deviceId: 'pi-a', message: 'no etag' }),
+        headers: bearer(tokens['pi-a']),
+      });
+      expect(created.status).toBe(201);
+      const answers = [
+        created,
+        await send(url, 'GET', '/alerts', { headers: { Cookie: marie } }),
+        await send(url, 'GET', '/health/live'),
+        await send(url, 'GET', '/alerts'),
+      ];
+      expect(answers.map((res) => [res.status, res.headers.etag])).toEqual([
+        [201, undefined],
+        [200, undefined],
+        [200, undefined],
+        [401, undefined],
+      ]);
+      const page = await send(url, 'GET', '/');
+      expect(page.status).toBe(200);
+      expect(page.headers.etag).toEqual(expect.any(String));
+    });
+
     it('never opens CORS: no Access-Control-Allow-* for a cross-origin request, signed in or not', async () => {
       const origin = { Origin: 'http://evil.example' };
       const answers = [
