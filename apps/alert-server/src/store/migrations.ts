@@ -108,6 +108,14 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_device_alerts_through_the_status_index': {
+    // A device's alerts are listed from (device, status, received_at, id), once per status
+    // (AlertsRepository.listQuery). Each alert landed at a random place in both device
+    // indexes; one fewer is about a sixth less written to the WAL per alert.
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('alerts_by_device_id_received').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
