@@ -29,8 +29,9 @@ export interface Caller {
 }
 
 /**
- * Beside the request rather than on it: Express gives every request its own prototype, so V8
- * builds a new hidden class for each property added to one (about 3 µs apiece).
+ * Beside the request rather than on it: Express's request objects share no hidden class (by
+ * the time they reach a guard, V8 keeps their properties in a dictionary of their own), and
+ * a property added to one cost about 3 µs in a measurement of the ingestion path.
  */
 const callers = new WeakMap<Request, Caller>();
 
