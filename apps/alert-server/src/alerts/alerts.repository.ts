@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ALERT_STATUSES, AlertStatus, ListAlertsQuery } from '@app/contracts';
-import type { SelectQueryBuilder } from 'kysely';
+import { SelectQueryBuilder, sql } from 'kysely';
 import { AlertsTable, Database } from '../store/schema';
 import { Store } from '../store/store';
 import { findAlertById } from './alert.queries';
@@ -35,7 +35,14 @@ export class AlertsRepository {
     const alertsWith = (status: AlertStatus | undefined) => {
       let select = this.store.db.selectFrom('alerts').selectAll();
       if (status) select = select.where('status', '=', status);
-      if (query.type) select = select.where('type', '=', query.type);
+      if (query.type) {
+        // A device's alerts are few beside those of a type, so with a device given its index
+        // must lead; without statistics SQLite would take the type's index for a page after a
+        // cursor. `type || ''` (SQL of SQLite and PostgreSQL alike) keeps it from that index.
+        select = query.deviceId
+          ? select.where(sql<string>`${sql.ref('type')} || ''`, '=', query.type)
+          : select.where('type', '=', query.type);
+      }
       if (query.deviceId) select = select.where('device_id', '=', query.deviceId);
       if (after) {
         select = select.where((eb) =>
