@@ -110,8 +110,9 @@ const migrations: Record<string, Migration> = {
   },
   '0005_device_alerts_through_the_status_index': {
     // A device's alerts are listed from (device, status, received_at, id), once per status
-    // (AlertsRepository.listQuery). Each alert landed at a random place in both device
-    // indexes; one fewer is about a sixth less written to the WAL per alert.
+    // (AlertsRepository.listQuery). Each alert landed at a random page of both device indexes,
+    // pages each commit writes to the WAL: without this one, about a quarter less CPU for the
+    // writer's statements per alert (a micro-benchmark of batches of eight).
     async up(db: Kysely<unknown>) {
       await db.schema.dropIndex('alerts_by_device_id_received').execute();
     },
