@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, ListAlertsQuery } from '@app/contracts';
+import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, CreateAlertDto, ListAlertsQuery } from '@app/contracts';
 import { CompiledQuery } from 'kysely';
 import type { AlertsTable } from '../store/schema';
 import { Store } from '../store/store';
 import { AlertCursor } from './alert-cursor';
 import { AlertsRepository } from './alerts.repository';
+import { newAlertRow } from './alerts.service';
 
 const DEVICES = ['pi-a', 'pi-b', 'pi-c'];
 
@@ -41,17 +42,14 @@ describe('AlertsRepository.list', () => {
     // Alerts in every status, of several devices and types, two by two at the same reception
     // instant (the id breaks the tie).
     for (let i = 0; i < 240; i++) {
-      const at = new Date(Date.UTC(2026, 10, 24, 10, 0, Math.floor(i / 2))).toISOString();
-      const row = alertRow(i, at);
+      const at = new Date(Date.UTC(2026, 10, 24, 10, 0, Math.floor(i / 2)));
+      const row = newAlertRow(alertDto(i), at);
       await store.write('alert.create', row);
-      const handling = { id: row.id, at, by: 'Marie', note: null };
-      if (row.status !== 'open') await store.write('alert.acknowledge', handling);
-      if (row.status === 'resolved') await store.write('alert.resolve', handling);
-      stored.push({
-        ...row,
-        ...(row.status !== 'open' ? { acknowledged_at: at, acknowledged_by: 'Marie' } : {}),
-        ...(row.status === 'resolved' ? { resolved_at: at, resolved_by: 'Marie' } : {}),
-      });
+      const status: AlertStatus = ALERT_STATUSES[i % ALERT_STATUSES.length];
+      const handling = { id: row.id, at: at.toISOString(), by: 'Marie', note: null };
+      if (status === 'acknowledged') await store.write('alert.acknowledge', handling);
+      if (status === 'resolved') await store.write('alert.resolve', handling);
+      stored.push({ ...row, status });
     }
   });
 
@@ -113,26 +111,12 @@ describe('AlertsRepository.list', () => {
   );
 });
 
-function alertRow(i: number, receivedAt: string): AlertsTable {
-  const status: AlertStatus = ALERT_STATUSES[i % ALERT_STATUSES.length];
+function alertDto(i: number): CreateAlertDto {
   return {
     id: `0193${String(i).padStart(4, '0')}-0000-7000-8000-${String(1e12 - i).padStart(12, '0')}`,
-    device_id: DEVICES[Math.floor(i / 3) % DEVICES.length],
+    deviceId: DEVICES[Math.floor(i / 3) % DEVICES.length],
     type: ALERT_TYPES[Math.floor(i / 5) % ALERT_TYPES.length],
-    severity: 'critical',
-    location: null,
     message: `alert ${i}`,
-    button: null,
-    triggered_at: receivedAt,
-    triggered_at_from_device: 0,
-    received_at: receivedAt,
-    status,
-    acknowledged_at: null,
-    acknowledged_by: null,
-    acknowledgement_note: null,
-    resolved_at: null,
-    resolved_by: null,
-    resolution_note: null,
   };
 }
 

@@ -115,7 +115,8 @@ function handleArgs(id: string, handling: Handling, at: Date): HandleAlertArgs {
   return { id: normalizeId(id), at: at.toISOString(), by: handling.by, note: handling.note ?? null };
 }
 
-function newAlertRow(dto: CreateAlertDto, receivedAt: Date): AlertsTable {
+/** The row stored for a new alert (also the specs' way to make one). */
+export function newAlertRow(dto: CreateAlertDto, receivedAt: Date): AlertsTable {
   return {
     id: dto.id ? normalizeId(dto.id) : uuidv7(receivedAt.getTime()),
     device_id: dto.deviceId,
