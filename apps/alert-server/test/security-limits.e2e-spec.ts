@@ -11,6 +11,7 @@ import {
   provisionDevice,
   provisionOperator,
   query,
+  revokeDeviceToken,
   send,
   signIn,
 } from './support/security';
@@ -233,7 +234,7 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       }
     }, 60_000);
 
-    it('gets 401 for the first 60 in a minute, then 429 with Retry-After before any token is read', () => {
+    it('gets 401 for the first 60 in a minute, then 429 with Retry-After', () => {
       const statuses = answers.map((res) => res.status);
       expect(statuses.slice(0, 60)).toEqual(Array(60).fill(401));
       expect(statuses.slice(60)).toEqual(Array(10).fill(429));
@@ -244,6 +245,34 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
         expect(seconds).toBeLessThanOrEqual(60);
       }
       expect(query(server, "SELECT 1 FROM alerts WHERE device_id = 'pi-probed'")).toEqual([]);
+    });
+
+    it('does not hold back a valid token from that same address: its alert and heartbeat pass', async () => {
+      // Anyone sharing a Pi's address (a NAT, a proxy) could otherwise delay its fire alerts.
+      const token = await provisionDevice(server, 'pi-behind-nat');
+      const alert = alertBody({ deviceId: 'pi-behind-nat', type: 'fire' });
+      const res = await send(url, 'POST', '/alerts', {
+        body: alert,
+        headers: { ...bearer(token), 'X-Forwarded-For': PROBER },
+      });
+      expect(res.status).toBe(201);
+      expect(query(server, 'SELECT id FROM alerts WHERE id = ?', alert.id)).toEqual([{ id: alert.id }]);
+      const heartbeat = await send(url, 'PUT', '/devices/pi-behind-nat/heartbeat', {
+        body: { spoolDepth: 0 },
+        headers: { ...bearer(token), 'X-Forwarded-For': PROBER },
+      });
+      expect(heartbeat.status).toBe(204);
+    });
+
+    it('still refuses a revoked token from that address with 429', async () => {
+      const token = await provisionDevice(server, 'pi-revoked-nat');
+      await revokeDeviceToken(server, 'pi-revoked-nat');
+      const res = await send(url, 'POST', '/alerts', {
+        body: alertBody({ deviceId: 'pi-revoked-nat' }),
+        headers: { ...bearer(token), 'X-Forwarded-For': PROBER },
+      });
+      expectError(res, 429);
+      expect(query(server, "SELECT 1 FROM alerts WHERE device_id = 'pi-revoked-nat'")).toEqual([]);
     });
 
     it('does not hold back a device at another address', async () => {

@@ -66,8 +66,17 @@ export class AuthGuard implements CanActivate {
       setCaller(req, { deviceId: deviceId ?? undefined });
       return true;
     }
+    // The token first, whatever the address did: a valid token always passes, so nobody who
+    // shares a Pi's address (a NAT, a proxy, a spoofing neighbour) can delay its alerts by
+    // sending bad tokens from there. Only refusals are held back by the address's block.
+    const result = await this.devices.check(req.headers.authorization, deviceId);
+    if (result.ok) {
+      setCaller(req, { deviceId: result.deviceId });
+      return true;
+    }
     const blockedFor = this.refused.anyBlocked() ? this.refused.blockedForSeconds(req.ip ?? '') : 0;
     if (blockedFor > 0) {
+      // No audit line per request while blocked: a flood of bad tokens must not flood the log.
       res.setHeader('Retry-After', String(blockedFor));
       throw new HttpException(
         HttpException.createBody(
@@ -77,11 +86,6 @@ export class AuthGuard implements CanActivate {
         ),
         HttpStatus.TOO_MANY_REQUESTS,
       );
-    }
-    const result = await this.devices.check(req.headers.authorization, deviceId);
-    if (result.ok) {
-      setCaller(req, { deviceId: result.deviceId });
-      return true;
     }
     const address = req.ip ?? '';
     this.refused.record(address);

@@ -5,9 +5,10 @@ const WINDOW_MS = 60_000;
 const MAX_REFUSALS_PER_WINDOW = 60;
 
 /**
- * Device requests refused for their token, per address. Past the limit, the address gets
- * 429 before its token is even looked up: a flood of bad tokens costs neither store reads
- * nor an audit line per request.
+ * Device requests refused for their token, per address. Past the limit, the address's bad
+ * tokens get 429 instead of 401: a flood of them costs no audit line per request. A valid
+ * token from that address still passes (the guard checks it first), so an address shared
+ * with an attacker never delays a real alert.
  */
 export class RefusedAddresses {
   private readonly refusals: AddressWindow;
@@ -26,7 +27,7 @@ export class RefusedAddresses {
 
   /**
    * False when no address is blocked, as nearly always: the guard then need not work out the
-   * caller's address (proxy-aware parsing, a few µs per request) before checking its token.
+   * refused caller's address (proxy-aware parsing, a few µs) to know it is not blocked.
    */
   anyBlocked(): boolean {
     return this.now() < this.blocksEndAt;
