@@ -190,6 +190,39 @@ describe('GET /metrics', () => {
     });
   });
 
+  /** One Pi whose clock says 1970 must not make the mean transit of every other alert meaningless. */
+  it('keeps alerts from a wrong device clock out of the transit histogram and counts them apart', async () => {
+    const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000).toISOString();
+    const fromAPowerCut = alertBody({ deviceId: 'pi-spooled', triggeredAt: sixDaysAgo });
+    const noClock = alertBody({ deviceId: 'pi-no-rtc', triggeredAt: '1970-01-01T00:00:42.000Z' });
+    const inTheFuture = alertBody({
+      deviceId: 'pi-fast-clock',
+      triggeredAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    const slightlyAhead = alertBody({
+      deviceId: 'pi-ntp-settling',
+      triggeredAt: new Date(Date.now() + 2_000).toISOString(),
+    });
+    for (const body of [fromAPowerCut, noClock, inTheFuture, slightlyAhead]) {
+      const res = await postAlert(url, body);
+      expectStatus(res, 201);
+      // Stored as the device sent it: never rejected for its date.
+      expect((res.body as { triggeredAt: string }).triggeredAt).toBe(body.triggeredAt);
+    }
+
+    await settled(url, (samples) => {
+      expect(family(samples, 'vigie_alert_clock_skew_total')).toEqual({
+        'direction=behind': 1,
+        'direction=ahead': 1,
+      });
+      // The six-day spool and the clock two seconds ahead (as no transit) are real transits.
+      expect(sampleValue(samples, 'vigie_alert_transit_seconds_count')).toBe(2);
+      const sum = sampleValue(samples, 'vigie_alert_transit_seconds_sum')!;
+      expect(sum).toBeGreaterThanOrEqual(6 * 86_400);
+      expect(sum).toBeLessThan(6 * 86_400 + 60);
+    });
+  });
+
   it('follows the open count through acknowledge and resolve, from the store', async () => {
     const bodies = [alertBody(), alertBody(), alertBody()];
     for (const body of bodies) expectStatus(await postAlert(url, body), 201);

@@ -25,6 +25,7 @@ import {
   DeviceOnlineEvent,
 } from '@app/contracts';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { alertTransit } from './alert-transit';
 
 /** One structured line per domain event: what a technician greps for (`event`, ids, `code`). */
 @Injectable()
@@ -33,7 +34,12 @@ export class LogListener {
 
   @OnEvent(ALERT_CREATED, { async: true })
   onCreated({ alert }: AlertCreatedEvent): void {
-    this.write('info', ALERT_CREATED, 'alert stored', {
+    const transit = alertTransit(alert);
+    const skewed = transit.kind === 'clock_skew';
+    this.write(skewed ? 'warn' : 'info', ALERT_CREATED, 'alert stored', {
+      ...(skewed
+        ? { code: 'DEVICE_CLOCK_SKEW', clockSkew: transit.direction, triggeredAt: alert.triggeredAt }
+        : {}),
       alertId: alert.id,
       deviceId: alert.deviceId,
       type: alert.type,

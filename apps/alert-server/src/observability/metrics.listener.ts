@@ -10,6 +10,7 @@ import {
   AlertDuplicateEvent,
   AlertRejectedEvent,
 } from '@app/contracts';
+import { alertTransit } from './alert-transit';
 import { MetricsService } from './metrics.service';
 
 /** Counts domain events. Runs after the response path (async) and never throws into it. */
@@ -24,9 +25,9 @@ export class MetricsListener {
     this.safely(ALERT_CREATED, () => {
       this.metrics.alertsReceived.inc({ type: alert.type, severity: alert.severity });
       this.metrics.ingestDuration.observe(ingestSeconds);
-      const transit = (Date.parse(alert.receivedAt) - Date.parse(alert.triggeredAt)) / 1000;
-      // A device clock ahead of the server's gives a negative transit: count it as none.
-      this.metrics.transit.observe(Math.max(0, transit));
+      const transit = alertTransit(alert);
+      if (transit.kind === 'plausible') this.metrics.transit.observe(transit.seconds);
+      else this.metrics.clockSkew.inc({ direction: transit.direction });
     });
   }
 

@@ -56,6 +56,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly clockSkew = new Counter({
+    name: 'vigie_alert_clock_skew_total',
+    help: 'New alerts whose triggeredAt shows a wrong device clock (over 7 days behind or a minute ahead), left out of the transit histogram.',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
   readonly acknowledgeDuration = new Histogram({
     name: 'vigie_alert_acknowledge_seconds',
     help: 'From receivedAt to acknowledgement: the operators response time.',
@@ -72,6 +79,7 @@ export class MetricsService {
       this.acknowledgeDuration.zero({ type });
     }
     for (const reason of REJECTION_REASONS) this.alertsRejected.inc({ reason }, 0);
+    for (const direction of ['behind', 'ahead'] as const) this.clockSkew.inc({ direction }, 0);
     this.registerStateGauges();
   }
 
