@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       auth: 'required',
       metricsToken: null,
       liveKeepAliveSeconds: 15,
+      publicUrl: null,
     });
   });
 
@@ -53,10 +54,33 @@ describe('loadConfig', () => {
     ['VIGIE_METRICS_TOKEN', 'two  spaces-in-a-long-secret'],
     ['DATABASE_URL', 'postgres://vigie@db/vigie'],
     ['VIGIE_LIVE_KEEPALIVE_S', '30'],
+    ['VIGIE_PUBLIC_URL', 'security-post.lan'],
+    ['VIGIE_PUBLIC_URL', 'security-post.lan:3000'],
+    ['VIGIE_PUBLIC_URL', '/vigie'],
+    ['VIGIE_PUBLIC_URL', 'ftp://security-post.lan'],
+    ['VIGIE_PUBLIC_URL', 'https://'],
+    ['VIGIE_PUBLIC_URL', 'https://admin:secret@security-post.lan'],
+    ['VIGIE_PUBLIC_URL', 'https://security-post.lan/?x=1'],
+    ['VIGIE_PUBLIC_URL', 'https://security-post.lan/#top'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     const error = captureConfigError({ [name]: value });
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toContain(`${name}=${JSON.stringify(value)}`);
+  });
+
+  it('reads VIGIE_PUBLIC_URL as a parsed URL whose origin is normalised', () => {
+    const config = loadConfig({ VIGIE_PUBLIC_URL: 'HTTPS://Security-Post.LAN:443/vigie/' });
+    expect(config.publicUrl?.origin).toBe('https://security-post.lan');
+    expect(config.publicUrl?.href).toBe('https://security-post.lan/vigie/');
+    expect(loadConfig({ VIGIE_PUBLIC_URL: 'http://192.168.1.10:3000' }).publicUrl?.origin).toBe(
+      'http://192.168.1.10:3000',
+    );
+  });
+
+  it('names VIGIE_PUBLIC_URL and what it expects on one line', () => {
+    expect(captureConfigError({ VIGIE_PUBLIC_URL: 'security-post.lan' }).problems).toEqual([
+      'invalid configuration: VIGIE_PUBLIC_URL="security-post.lan": expected an absolute http:// or https:// URL, e.g. https://security-post.lan',
+    ]);
   });
 
   it('reports every bad variable at once', () => {

@@ -14,6 +14,11 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Period of the keep-alive comment on `GET /events` (the contract asks for at most 15 s). */
   liveKeepAliveSeconds: number;
+  /**
+   * The address people and Pis use to reach this server (VIGIE_PUBLIC_URL), or null: then the
+   * request says it. Read-only: one parsed URL is shared by everything that builds links.
+   */
+  publicUrl: Readonly<URL> | null;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -48,10 +53,31 @@ export function loadConfig(env: Env): AppConfig {
     liveKeepAliveSeconds: reader.read('VIGIE_LIVE_KEEPALIVE_S', 15, (raw) =>
       integerIn(raw, 1, 15, 'expected a whole number of seconds from 1 to 15'),
     ),
+    publicUrl: reader.read<Readonly<URL> | null>('VIGIE_PUBLIC_URL', null, publicUrl),
   };
   reader.read('DATABASE_URL', null, () => {
     throw new InvalidValue('the PostgreSQL backend is not available in this version; unset it to use SQLite');
   });
   reader.check();
   return config;
+}
+
+/**
+ * An absolute http(s) URL. No credentials, query or fragment: links are built on it, and a
+ * password in it would end up in every notification and install command.
+ */
+function publicUrl(raw: string): URL {
+  const expected = 'expected an absolute http:// or https:// URL, e.g. https://security-post.lan';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidValue(expected);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidValue(expected);
+  if (url.username || url.password) throw new InvalidValue('expected a URL without user name or password');
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new InvalidValue('expected a URL without query (?) or fragment (#)');
+  }
+  return url;
 }
