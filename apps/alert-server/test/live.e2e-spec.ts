@@ -2,6 +2,7 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { Socket, connect } from 'node:net';
 import type { Alert } from '@app/contracts';
 import { OperatorAuthService } from '../src/auth/operator-auth.service';
+import { MAX_STREAMS_PER_SESSION } from '../src/live/stream-quota';
 import { startTestServer, TestServer } from './support/test-server';
 
 /** One `GET /events` reader: parses the stream into events and comments as they arrive. */
@@ -234,13 +235,47 @@ describe('GET /events with operator sessions', () => {
     const other = await open({ Cookie: otherCookie });
     expect(stream.response.statusCode).toBe(200);
 
-    const logout = await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { Cookie: cookie } });
+    // JSON, as every state-changing request must be, even without a body.
+    const logout = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+    });
     expect(logout.status).toBe(204);
     await until(() => stream.ended, 'the signed-out stream to end', 5_000);
 
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(other.ended).toBe(false);
     expect(other.comments).toContain('keep-alive');
+  });
+
+  it('caps the streams one session holds open, with a clear error; others and freed places still get in', async () => {
+    const cookie = await signIn();
+    const held: EventStream[] = [];
+    for (let i = 0; i < MAX_STREAMS_PER_SESSION; i++) held.push(await open({ Cookie: cookie }));
+    expect(held.map((stream) => stream.response.statusCode)).toEqual(
+      Array(MAX_STREAMS_PER_SESSION).fill(200),
+    );
+
+    const refused = await fetch(`${server.url}/events`, { headers: { Cookie: cookie } });
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringContaining(`${MAX_STREAMS_PER_SESSION} live streams open`),
+    });
+
+    // Another operator's browser is not held back by this one.
+    expect((await open({ Cookie: await signIn() })).response.statusCode).toBe(200);
+
+    // A closed stream gives its place back, as soon as the server sees it closed.
+    held[0].close();
+    const deadline = Date.now() + 5_000;
+    let again = await open({ Cookie: cookie });
+    while (again.response.statusCode !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      again = await open({ Cookie: cookie });
+    }
+    expect(again.response.statusCode).toBe(200);
   });
 
   it('ends the stream when its operator is removed', async () => {

@@ -1,13 +1,18 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpException, HttpStatus, Inject, Logger, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { callerOf } from '../auth/access';
 import { OperatorAuthService } from '../auth/operator-auth.service';
+import { hashSecret } from '../auth/secrets';
 import { sessionCookie } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LiveHub } from './live-hub';
+import { MAX_STREAMS_PER_SESSION, StreamQuota } from './stream-quota';
 
 @Controller('events')
 export class LiveController {
+  private readonly logger = new Logger(LiveController.name);
+  private readonly quota = new StreamQuota();
+
   constructor(
     private readonly hub: LiveHub,
     private readonly operators: OperatorAuthService,
@@ -17,6 +22,7 @@ export class LiveController {
   /** `text/event-stream` of alert.* and device.* events (contract §3, live events). */
   @Get()
   stream(@Req() req: Request, @Res() res: Response): void {
+    const release = this.takeStreamPlace(req);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -31,7 +37,32 @@ export class LiveController {
     res.on('close', () => {
       remove();
       stopWatching();
+      release();
     });
+  }
+
+  /**
+   * A place among the streams of this session. Where operators do not sign in (a lab bench),
+   * there is no session to hold to account, and nothing is capped.
+   */
+  private takeStreamPlace(req: Request): () => void {
+    const token = sessionCookie(req);
+    if (!callerOf(req).operator || !token) return () => undefined;
+    const holder = hashSecret(token);
+    const release = this.quota.take(holder);
+    if (release) return release;
+    this.logger.warn(
+      { code: 'LIVE_STREAMS_LIMIT', operator: callerOf(req).operator!.name, address: req.ip },
+      'live stream refused: this session already has the most streams allowed',
+    );
+    throw new HttpException(
+      HttpException.createBody(
+        `this session already has ${MAX_STREAMS_PER_SESSION} live streams open (GET /events): close a tab or another stream first`,
+        'Too Many Requests',
+        HttpStatus.TOO_MANY_REQUESTS,
+      ),
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 
   /**
