@@ -51,8 +51,10 @@ export class Spool {
     const record: SpoolRecord = { version: 1, spooledAt: now.toISOString(), alert };
     const final = join(this.dir, `${alert.id}.json`);
     const temp = `${final}${TEMP_SUFFIX}`;
+    let tempCreated = false;
     try {
       const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o640);
+      tempCreated = true;
       try {
         await handle.writeFile(JSON.stringify(record));
         await handle.sync();
@@ -60,8 +62,12 @@ export class Spool {
         await handle.close();
       }
       await rename(temp, final);
+      tempCreated = false;
       await fsyncDirectory(this.dir);
     } catch (error) {
+      // A full disk leaves an empty temp file behind: remove it now rather than leave the sweep
+      // of the next start to report it as a torn alert. Only our own file: O_EXCL guarantees it.
+      if (tempCreated) await unlink(temp).catch(() => undefined);
       throw new SpoolWriteError(`could not make alert ${alert.id} durable in ${this.dir}`, { cause: error });
     }
   }
@@ -76,13 +82,14 @@ export class Spool {
     return alerts;
   }
 
-  /** The oldest alert waiting, or null when the spool is empty. */
-  async oldest(): Promise<AlertBody | null> {
-    for (const file of await this.files()) {
-      const alert = await this.read(file);
-      if (alert) return alert;
-    }
-    return null;
+  /** Ids of the alerts waiting, oldest press first, without reading the files. */
+  async ids(): Promise<string[]> {
+    return (await this.files()).map((file) => file.slice(0, -'.json'.length));
+  }
+
+  /** One alert waiting, or null when it is gone (delivered meanwhile) or was just set aside. */
+  async load(id: string): Promise<AlertBody | null> {
+    return this.read(`${id}.json`);
   }
 
   async depth(): Promise<number> {
