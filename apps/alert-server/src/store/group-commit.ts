@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { diskErrorCode } from './disk-error';
 import type { Database } from './schema';
 import { WRITES, WriteError, WriteOutcome, WriteRequest } from './writes';
 
@@ -7,6 +8,8 @@ import { WRITES, WriteError, WriteOutcome, WriteRequest } from './writes';
  * rolled back and the batch replayed with a savepoint per write, so the failing one is
  * undone alone and the others still commit. The common case pays for no savepoints.
  * Rejects only when the transaction itself cannot commit: then nothing of the batch is stored.
+ * An error of the disk (full, I/O) in any write is such a case: it is no fault of that write,
+ * so the batch fails as one and is never replayed.
  */
 export async function commitWrites(
   db: Kysely<Database>,
@@ -31,6 +34,10 @@ async function runBatch(
         try {
           outcomes.push({ ok: true, value: await run(trx, write) });
         } catch (error) {
+          // A replay would meet the same disk. And after SQLITE_FULL or an I/O error SQLite may
+          // have rolled the whole transaction back already: later statements would then commit
+          // one by one, outside the transaction the batch's answers depend on.
+          if (diskErrorCode(error)) throw error;
           await trx.rollback().execute();
           return [{ ok: false, error: toWriteError(error) }];
         }
@@ -41,6 +48,7 @@ async function runBatch(
         outcomes.push({ ok: true, value: await run(savepoint, write) });
         await savepoint.releaseSavepoint(`w${index}`).execute();
       } catch (error) {
+        if (diskErrorCode(error)) throw error;
         await savepoint.rollbackToSavepoint(`w${index}`).execute();
         outcomes.push({ ok: false, error: toWriteError(error) });
       }
@@ -48,6 +56,7 @@ async function runBatch(
     await trx.commit().execute();
     return outcomes;
   } catch (error) {
+    // It fails harmlessly ("no transaction is active") when SQLite already rolled back on its own.
     await trx
       .rollback()
       .execute()

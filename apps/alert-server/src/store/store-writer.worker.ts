@@ -40,6 +40,17 @@ async function handle(request: StoreWriterRequest): Promise<void> {
         const outcomes = await commitWrites(db, batch);
         reply({ kind: 'committed', id: request.id, outcomes: JSON.stringify(outcomes) });
       } catch (error) {
+        // After a failed COMMIT (a full disk, an I/O error) SQLite may or may not have rolled
+        // back on its own, and the query layer's ROLLBACK may itself have failed. A connection
+        // left inside a transaction would refuse every later BEGIN: the thread alive but useless
+        // until a restart. So the next batch always starts clean.
+        if (sqlite.inTransaction) {
+          try {
+            sqlite.exec('rollback');
+          } catch {
+            // Already rolled back between the check and here: nothing left to undo.
+          }
+        }
         reply({ kind: 'failed', id: request.id, error: toWriteError(error) });
       }
       return;

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Logger } from '@nestjs/common';
 import { CompiledQuery, Kysely, Migrator, sql } from 'kysely';
+import { StoreDiskError } from './disk-error';
+import { FailureStreak } from './failure-streak';
 import { fromWriteError } from './group-commit';
 import { LocalWriter } from './local-writer';
 import { migrationProvider } from './migrations';
@@ -42,6 +44,11 @@ export interface StoreOptions {
 
 /** A commit takes milliseconds; ten seconds means the disk (or the writer) is stuck. */
 const STALLED_AFTER_MS = 10_000;
+/**
+ * How long readiness waits for its probe commit. A commit takes milliseconds; a disk that hangs
+ * must not hold the readiness answer (the stalled check above reports that case).
+ */
+const PROBE_WAIT_MS = 2_000;
 
 export class StoreClosedError extends Error {
   readonly code = 'STORE_CLOSED';
@@ -81,6 +88,10 @@ export class Store {
   private commitStartedAt: number | null = null;
   private stalledAfterMs = STALLED_AFTER_MS;
   private closed = false;
+  /** Why the last commit failed on the disk; null once a commit succeeds again. */
+  private lastCommitFailure: StoreDiskError | null = null;
+  private readonly commitFailures = new FailureStreak(this.logger);
+  private probing: Promise<void> | null = null;
 
   private constructor(sqlitePath: string) {
     const path = resolve(sqlitePath);
@@ -137,8 +148,8 @@ export class Store {
     return this.statements.prepare(query.sql).all(query.parameters) as Row[];
   }
 
-  /** Whether checkpoints run off the event loop, and the last one that copied pages. */
-  get checkpoints(): Pick<WalCheckpointer, 'active' | 'lastCheckpoint'> | null {
+  /** Whether checkpoints run off the event loop, the last one, and the last that failed. */
+  get checkpoints(): Pick<WalCheckpointer, 'active' | 'lastCheckpoint' | 'lastFailure'> | null {
     return this.checkpointer;
   }
 
@@ -168,12 +179,22 @@ export class Store {
     });
   }
 
-  /** For readiness: the store answers a query, and no commit is stuck. */
+  /**
+   * For readiness: the store answers a query, no commit is stuck, and the last commit did not
+   * fail on the disk. After such a failure, each call tries a commit of its own (a probe that
+   * changes no data) before answering: an instance taken out of rotation gets no writes that
+   * could show the disk is back, so readiness itself must find out. Only while failing: a
+   * healthy store is not written to by its health checks.
+   */
   async ping(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
     if (this.commitStartedAt !== null) {
       const runningMs = performance.now() - this.commitStartedAt;
       if (runningMs > this.stalledAfterMs) throw new StoreStalledError(runningMs / 1000);
+    }
+    if (this.lastCommitFailure) {
+      await this.probeCommit();
+      if (this.lastCommitFailure) throw this.lastCommitFailure;
     }
     await sql`select 1`.execute(this.db);
   }
@@ -191,6 +212,25 @@ export class Store {
     // removes the WAL.
     await this.db.destroy();
     await this.walSync.close();
+  }
+
+  /** One probe commit at a time, however many readiness checks ask; waited for briefly. */
+  private async probeCommit(): Promise<void> {
+    this.probing ??= this.write('store.probe', {}).then(
+      () => {
+        this.probing = null;
+      },
+      () => {
+        // Its failure is the commit's: recorded and logged there.
+        this.probing = null;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, PROBE_WAIT_MS);
+    });
+    await Promise.race([this.probing, waited]);
+    clearTimeout(timer);
   }
 
   private mainThreadWriter(): LocalWriter {
@@ -259,15 +299,36 @@ export class Store {
       for (const write of batch) if (write.argsOf) write.request.args = write.argsOf();
       outcomes = await this.writer.commit(batch.map((write) => write.request));
     } catch (commitError) {
-      for (const write of batch) write.reject(commitError);
+      const error = StoreDiskError.from(commitError) ?? commitError;
+      if (error instanceof StoreDiskError) this.failedOnDisk(error, batch.length);
+      for (const write of batch) write.reject(error);
       return;
     } finally {
       this.commitStartedAt = null;
     }
+    this.committed();
     batch.forEach((write, index) => {
       const outcome = outcomes[index];
       if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(fromWriteError(outcome.error));
+      else write.reject(StoreDiskError.from(outcome.error) ?? fromWriteError(outcome.error));
     });
+  }
+
+  /** Every write of the batch is refused (503 to a client, which retries); nothing is stored. */
+  private failedOnDisk(error: StoreDiskError, writes: number): void {
+    this.lastCommitFailure = error;
+    this.commitFailures.failed(
+      { code: error.code, reason: error.reason, writes, err: error.cause },
+      "a commit failed on the store's disk: writes are refused with 503 until a commit succeeds again",
+    );
+  }
+
+  private committed(): void {
+    if (!this.lastCommitFailure) return;
+    this.lastCommitFailure = null;
+    this.commitFailures.recovered(
+      { code: 'STORE_WRITES_RESUMED' },
+      'commits succeed again: the store accepts writes',
+    );
   }
 }

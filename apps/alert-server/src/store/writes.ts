@@ -2,6 +2,7 @@ import { ALERT_WRITES } from '../alerts/alerts.writes';
 import { CREDENTIAL_WRITES } from '../auth/credentials.writes';
 import { OPERATOR_WRITES } from '../auth/operators.writes';
 import { DEVICE_WRITES } from '../devices/devices.writes';
+import { STORE_WRITES } from './store.writes';
 import type { WriteOperation } from './write-operation';
 
 /**
@@ -14,6 +15,7 @@ export const WRITES = {
   ...DEVICE_WRITES,
   ...CREDENTIAL_WRITES,
   ...OPERATOR_WRITES,
+  ...STORE_WRITES,
 } satisfies Record<string, WriteOperation<never, unknown>>;
 
 export type Writes = typeof WRITES;
