@@ -10,4 +10,6 @@ export type CheckpointerRequest = { kind: 'checkpoint'; id: number } | { kind: '
 export type CheckpointerReply =
   | { kind: 'ready' }
   /** `framesCopied` of the `framesInLog` in the WAL are now in the database file. */
-  | { kind: 'checkpointed'; id: number; framesInLog: number; framesCopied: number };
+  | { kind: 'checkpointed'; id: number; framesInLog: number; framesCopied: number }
+  /** The checkpoint failed (a full disk: the database file could not grow); the next may succeed. */
+  | { kind: 'failed'; id: number; code: string; message: string };

@@ -5,6 +5,7 @@ import type {
   CheckpointerReply,
   CheckpointerRequest,
 } from './wal-checkpointer.messages';
+import { FailureStreak } from './failure-streak';
 import { workerEntry } from './worker-entry';
 
 /** SQLite's own default: a checkpoint once the WAL holds 1000 pages. */
@@ -37,6 +38,13 @@ export interface CheckpointReport {
   at: Date;
 }
 
+export interface CheckpointFailure {
+  /** SQLite's code: `SQLITE_FULL` when the database file could not grow. */
+  code: string;
+  message: string;
+  at: Date;
+}
+
 /**
  * Moves SQLite's WAL checkpoints off the event loop. By default the connection that commits
  * also checkpoints, every 1000 pages: it copies the log into the database file and fsyncs
@@ -48,7 +56,10 @@ export interface CheckpointReport {
  * it is done (`checkpointIfDue`): requests keep being read and validated meanwhile, only the
  * writes wait. Without that pause the checkpoint would never catch up with a busy writer, and
  * the WAL, which restarts from its beginning only once fully copied, would grow without end.
- * If the thread fails, the writer's automatic checkpoints come back: slower, never unsafe.
+ * A checkpoint that fails (a full disk: the database file cannot grow) is reported, logged and
+ * tried again at the next interval, so checkpoints resume by themselves once space is back; the
+ * WAL keeps every frame meanwhile. If the thread itself dies or hangs, the writer's automatic
+ * checkpoints come back: slower, never unsafe.
  */
 export class WalCheckpointer {
   private readonly logger = new Logger('Store');
@@ -60,11 +71,14 @@ export class WalCheckpointer {
   private step: 'idle' | 'copying' | 'copied' | 'finishing' = 'idle';
   private lastFinishedMs = 0;
   private nextId = 1;
-  private waiting: { id: number; resolve: () => void } | null = null;
+  private waiting: { id: number; resolve: (report: CheckpointReport | null) => void } | null = null;
+  private readonly failures = new FailureStreak(this.logger);
   /** True while the worker checkpoints and the writer does not. */
   active = false;
   /** The last checkpoint; for diagnostics and tests. */
   lastCheckpoint: CheckpointReport | null = null;
+  /** The last checkpoint that failed, until one succeeds; for diagnostics and tests. */
+  lastFailure: CheckpointFailure | null = null;
 
   constructor(
     databasePath: string,
@@ -94,16 +108,16 @@ export class WalCheckpointer {
    * starts over from its beginning only when a commit finds it fully copied, which never
    * happens while another commit always lands during the copy: so once it holds
    * `restartAtFrames`, the next call also waits for a short copy of the last frames, with
-   * the writes held. Never rejects: a failure falls back to the writer's checkpoints.
+   * the writes held. Never rejects: a failed checkpoint is tried again at the next interval,
+   * and a failed thread falls back to the writer's checkpoints.
    */
   checkpointIfDue(): Promise<void> {
     if (!this.active) return Promise.resolve();
     if (this.step === 'idle' && performance.now() - this.lastFinishedMs >= this.intervalMs) {
       this.step = 'copying';
-      void this.request().then(() => {
+      void this.request().then((report) => {
         if (this.step !== 'copying') return;
-        const framesInLog = this.lastCheckpoint?.framesInLog ?? 0;
-        if (framesInLog >= this.restartAtFrames) {
+        if (report !== null && report.framesInLog >= this.restartAtFrames) {
           this.step = 'copied';
         } else {
           this.step = 'idle';
@@ -120,19 +134,20 @@ export class WalCheckpointer {
     return Promise.resolve();
   }
 
-  private request(): Promise<void> {
+  /** Resolves with the checkpoint's report, or null if it failed or the thread stopped. */
+  private request(): Promise<CheckpointReport | null> {
     const id = this.nextId++;
-    return new Promise<void>((resolve) => {
+    return new Promise<CheckpointReport | null>((resolve) => {
       const timeout = setTimeout(
         () => this.fallBack(new Error(`no checkpoint within ${CHECKPOINT_TIMEOUT_MS} ms`)),
         CHECKPOINT_TIMEOUT_MS,
       );
       this.waiting = {
         id,
-        resolve: () => {
+        resolve: (report) => {
           clearTimeout(timeout);
           this.waiting = null;
-          resolve();
+          resolve(report);
         },
       };
       this.send({ kind: 'checkpoint', id });
@@ -144,7 +159,7 @@ export class WalCheckpointer {
     if (!this.stopping) {
       this.stopping = true;
       this.active = false;
-      this.waiting?.resolve();
+      this.waiting?.resolve(null);
       this.send({ kind: 'stop' });
     }
     const timeout = setTimeout(() => void this.worker.terminate(), STOP_TIMEOUT_MS);
@@ -163,12 +178,20 @@ export class WalCheckpointer {
       this.active = true;
       return;
     }
-    this.lastCheckpoint = {
-      framesInLog: reply.framesInLog,
-      framesCopied: reply.framesCopied,
-      at: new Date(),
-    };
-    if (this.waiting?.id === reply.id) this.waiting.resolve();
+    if (reply.kind === 'failed') {
+      this.lastFailure = { code: reply.code, message: reply.message, at: new Date() };
+      this.failures.failed(
+        { code: 'WAL_CHECKPOINT_FAILED', reason: reply.code, detail: reply.message },
+        'a WAL checkpoint failed: the WAL keeps growing until one succeeds; tried again at the next interval',
+      );
+      if (this.waiting?.id === reply.id) this.waiting.resolve(null);
+      return;
+    }
+    const report = { framesInLog: reply.framesInLog, framesCopied: reply.framesCopied, at: new Date() };
+    this.lastCheckpoint = report;
+    this.lastFailure = null;
+    this.failures.recovered({ code: 'WAL_CHECKPOINTS_RESUMED' }, 'WAL checkpoints succeed again');
+    if (this.waiting?.id === reply.id) this.waiting.resolve(report);
   }
 
   private fallBack(error: unknown): void {
@@ -176,7 +199,7 @@ export class WalCheckpointer {
     this.stopping = true;
     this.active = false;
     this.writer.setAutocheckpoint(SQLITE_DEFAULT_AUTOCHECKPOINT);
-    this.waiting?.resolve();
+    this.waiting?.resolve(null);
     this.logger.warn(
       { code: 'WAL_CHECKPOINTER_FAILED', err: error },
       'the WAL checkpointer thread failed: checkpoints are back on the event loop (slower, still safe)',

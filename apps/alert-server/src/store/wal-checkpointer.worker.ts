@@ -40,10 +40,28 @@ port.on('message', (request: CheckpointerRequest) => {
     port.close();
     return;
   }
-  // PASSIVE: never waits for a lock. The writer holds its next commit back while this runs,
-  // so every frame gets copied and its next transaction starts the WAL over from the beginning.
-  const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
-  reply({ kind: 'checkpointed', id: request.id, framesInLog: result.log, framesCopied: result.checkpointed });
+  try {
+    // PASSIVE: never waits for a lock. The writer holds its next commit back while this runs,
+    // so every frame gets copied and its next transaction starts the WAL over from the beginning.
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+    reply({
+      kind: 'checkpointed',
+      id: request.id,
+      framesInLog: result.log,
+      framesCopied: result.checkpointed,
+    });
+  } catch (error) {
+    // A full disk (the database file cannot grow) or an I/O error: the WAL keeps every frame, so
+    // nothing is lost, and the copy can be tried again once the disk is back. Thrown, it would
+    // end this thread and checkpoints would leave it for the life of the process.
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    reply({
+      kind: 'failed',
+      id: request.id,
+      code: typeof code === 'string' ? code : 'UNKNOWN',
+      message: typeof message === 'string' ? message : String(error),
+    });
+  }
 });
 
 reply({ kind: 'ready' });
