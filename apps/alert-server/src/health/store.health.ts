@@ -15,7 +15,9 @@ export class StoreHealthIndicator {
       await this.store.ping();
       return check.up();
     } catch (error) {
-      return check.down({ message: (error as Error).message });
+      // The code (STORE_FULL, STORE_WRITES_STALLED...) tells a supervisor what to page about.
+      const { message, code } = error as Error & { code?: unknown };
+      return check.down({ message, ...(typeof code === 'string' ? { code } : {}) });
     }
   }
 }

@@ -2,7 +2,17 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ALERT_REJECTED, AlertRejectedEvent, RejectionReason } from '@app/contracts';
 import type { Request, Response } from 'express';
+import { StoreDiskError } from '../store/disk-error';
 import { StoreClosedError } from '../store/store';
+
+/**
+ * Seconds a client should wait after a refusal for the store's disk. Freeing space takes a
+ * person minutes, yet an alert should go through within seconds of it, and agents wait exactly
+ * this long (they add no backoff of their own to it); each retry costs the server a share of one
+ * failed commit. Five seconds keeps an emergency alert at most that late once the disk is back,
+ * and a thousand agents at two hundred requests a second, which group commits absorb.
+ */
+export const STORE_RETRY_AFTER_S = 5;
 
 const REJECTION_BY_STATUS: Partial<Record<number, RejectionReason>> = {
   400: 'validation',
@@ -30,6 +40,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const { status, body } = this.toResponse(exception, req);
+    if (exception instanceof StoreDiskError && !res.headersSent) {
+      res.setHeader('Retry-After', String(STORE_RETRY_AFTER_S));
+    }
 
     if (req.method === 'POST' && isAlertIngestion(req.path)) this.announceRejection(status, body, req);
     if (res.headersSent) {
@@ -47,6 +60,14 @@ export class HttpErrorFilter implements ExceptionFilter {
           ? { statusCode: exception.getStatus(), error: exception.name, message: response }
           : (response as Record<string, unknown>);
       return { status: exception.getStatus(), body };
+    }
+    // Not logged here: the store logs each failing commit (and not each of its requests).
+    // Not a refusal of the alert either (503 counts as none): the client retries it.
+    if (exception instanceof StoreDiskError) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        body: { statusCode: 503, error: 'Service Unavailable', message: exception.message },
+      };
     }
     if (exception instanceof StoreClosedError) {
       return {
