@@ -63,11 +63,11 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       }
     }, 60_000);
 
-    it('the first ones are refused with 401, then a 429 with Retry-After comes before the 40th, and stays', () => {
+    it('the first ten are refused with 401, then every one with 429 and Retry-After', () => {
       const statuses = answers.map((res) => res.status);
       const firstLimited = statuses.indexOf(429);
-      expect(firstLimited).toBeGreaterThanOrEqual(3);
-      expect(firstLimited).toBeLessThan(39);
+      // Ten attempts a minute, as documented: the eleventh is refused.
+      expect(firstLimited).toBe(10);
       expect(statuses.slice(0, firstLimited)).toEqual(Array(firstLimited).fill(401));
       expect(statuses.slice(firstLimited)).toEqual(Array(40 - firstLimited).fill(429));
       for (const res of answers.slice(0, firstLimited)) expectError(res, 401);
@@ -159,7 +159,9 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       const started = Date.now();
       const answers: Answer[] = [];
       const worker = async () => {
-        while (answers.length < 300) {
+        // A little past the limit (120 in 10 s): done in well under a second, so the check
+        // right after the flood is inside the flooder's window however slow the machine.
+        while (answers.length < 160) {
           answers.push(
             await send(url, 'POST', '/alerts', {
               body: alertBody({ deviceId: 'pi-flood' }),
@@ -209,13 +211,11 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       expect(neighbourAnswers.map((res) => res.status)).toEqual(Array(10).fill(201));
 
       // And the flooder is still refused right after (its window has not passed).
-      if (Date.now() - started < 9_000) {
-        const again = await send(url, 'POST', '/alerts', {
-          body: alertBody({ deviceId: 'pi-flood' }),
-          headers: bearer(flooder),
-        });
-        expectError(again, 429);
-      }
+      const again = await send(url, 'POST', '/alerts', {
+        body: alertBody({ deviceId: 'pi-flood' }),
+        headers: bearer(flooder),
+      });
+      expectError(again, 429);
     });
   });
 
