@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { AgentConfig, loadAgentConfig } from '../src/config/agent-config';
 import { AlertSender } from '../src/delivery/alert-sender';
-import { Delivery } from '../src/delivery/delivery';
-import { createServerClient } from '../src/delivery/http-client';
+import { Delivery, FRESH_PRESS_BOUND_MS, HANG_MS, MAX_IN_FLIGHT } from '../src/delivery/delivery';
+import { ALERT_RESPONSE_TIMEOUT_MS, createServerClient } from '../src/delivery/http-client';
 import { Spool } from '../src/spool/spool';
 import { AlertBody } from '../src/spool/spooled-alert';
 import { uuidv7 } from '@app/contracts';
@@ -16,7 +16,18 @@ type Script = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 /** A real HTTP server on loopback whose answers the test scripts, one per request. */
 class ScriptedServer {
-  readonly requests: Array<{ method: string; url: string; body: string; authorization?: string }> = [];
+  readonly requests: Array<{
+    method: string;
+    url: string;
+    body: string;
+    authorization?: string;
+    at: number;
+  }> = [];
+  /** Alert ids of the requests not yet answered nor given up by the agent. */
+  readonly open: string[] = [];
+  /** Most requests open at once, and whether one alert ever had two. */
+  maxOpen = 0;
+  sameAlertTwice = false;
   private script: Script[] = [];
   private readonly sockets = new Set<Socket>();
   private server!: Server;
@@ -32,7 +43,13 @@ class ScriptedServer {
           url: req.url!,
           body,
           authorization: req.headers.authorization,
+          at: Date.now(),
         });
+        const alertId = req.url === '/alerts' ? (JSON.parse(body) as AlertBody).id : '';
+        this.sameAlertTwice ||= this.open.includes(alertId);
+        this.open.push(alertId);
+        this.maxOpen = Math.max(this.maxOpen, this.open.length);
+        res.once('close', () => this.open.splice(this.open.indexOf(alertId), 1));
         const next = this.script.shift() ?? answer(201, {});
         next(req, res, body);
       });
@@ -186,6 +203,60 @@ describe('delivery policy against a scripted HTTP server', () => {
     expect(logLines.find((entry) => entry.event === 'alert.delivery_failed')).toMatchObject({
       code: 'ETIMEDOUT',
     });
+    // The alert's own answer timeout, not the general one of 10 s.
+    const waited = server.requests[1].at - server.requests[0].at;
+    expect(waited).toBeGreaterThanOrEqual(ALERT_RESPONSE_TIMEOUT_MS - 100);
+    expect(waited).toBeLessThan(ALERT_RESPONSE_TIMEOUT_MS + 2000);
+  }, 30_000);
+
+  it('sends a new press beside an older request that hangs, instead of after its timeout', async () => {
+    server.then(silence); // the first request, the older alert's, never gets an answer
+    const older = await spoolAlert();
+    delivery.start();
+    await until(() => server.requests.length === 1, "the older alert's request");
+    const fresh = await spoolAlert();
+    const pressedAt = Date.now();
+    delivery.wake();
+    await until(() => !spooled().includes(`${fresh.id}.json`), 'the new press delivered', 10_000);
+    const waited = Date.now() - pressedAt;
+    expect(waited).toBeLessThan(FRESH_PRESS_BOUND_MS);
+    expect(spooled()).toEqual([`${older.id}.json`]); // its request still hangs
+    expect(server.open).toEqual([older.id]);
+
+    // The older one goes out again after its timeout, with its id, and only then.
+    await until(() => spooled().length === 0, 'the older alert delivered after its timeout', 10_000);
+    const ids = server.requests.map((request) => (JSON.parse(request.body) as AlertBody).id);
+    expect(ids).toEqual([older.id, fresh.id, older.id]);
+    expect(server.sameAlertTwice).toBe(false);
+  }, 30_000);
+
+  it('while every answer hangs: newest presses first, at most MAX_IN_FLIGHT requests, one per alert; stop waits for them', async () => {
+    server.then(...Array<Script>(20).fill(silence));
+    const older = await spoolAlert();
+    delivery.start();
+    await until(() => server.requests.length === 1, "the older alert's request");
+    const burst = [await spoolAlert(), await spoolAlert(), await spoolAlert()];
+    delivery.wake();
+    await until(() => server.requests.length === MAX_IN_FLIGHT, 'requests beside the hanging one');
+    const sent = () => server.requests.map((request) => (JSON.parse(request.body) as AlertBody).id);
+    expect(sent()).toEqual([older.id, burst[2].id, burst[1].id]);
+    // Nothing more until one of them times out; then the press left over takes the place.
+    await new Promise((resolve) => setTimeout(resolve, HANG_MS + 500));
+    expect(server.requests).toHaveLength(MAX_IN_FLIGHT);
+    await until(() => sent().includes(burst[0].id), 'the last press sent', ALERT_RESPONSE_TIMEOUT_MS + 3000);
+    expect(sent()[MAX_IN_FLIGHT]).toBe(burst[0].id);
+
+    await delivery.stop();
+    expect(server.maxOpen).toBe(MAX_IN_FLIGHT);
+    expect(server.sameAlertTwice).toBe(false);
+    // stop waited for the end of every request sent: each has its outcome logged.
+    const failed = logLines.filter((entry) => entry.event === 'alert.delivery_failed');
+    expect(failed).toHaveLength(server.requests.length);
+    for (const entry of failed) expect(entry).toMatchObject({ code: 'ETIMEDOUT' });
+    // Nothing delivered, nothing lost: the spool still holds every press, and no temp file.
+    expect(readdirSync(dir).sort()).toEqual(
+      [...[older, ...burst].map((alert) => `${alert.id}.json`), 'rejected', 'unreadable'].sort(),
+    );
   }, 30_000);
 
   it('retries while nothing listens (ECONNREFUSED), then delivers when the server is back', async () => {

@@ -2,7 +2,7 @@ import { AxiosInstance } from 'axios';
 import { codeForStatus } from '../diagnostics/error-codes';
 import { AlertBody } from '../spool/spooled-alert';
 import { parseRetryAfter } from './backoff';
-import { networkErrorCode } from './http-client';
+import { ALERT_RESPONSE_TIMEOUT_MS, networkErrorCode } from './http-client';
 
 /** What to do with an alert after one delivery attempt (contract §5). */
 export type DeliveryOutcome =
@@ -19,7 +19,7 @@ export class AlertSender {
 
   async send(alert: AlertBody): Promise<DeliveryOutcome> {
     try {
-      const response = await this.http.post('/alerts', alert);
+      const response = await this.http.post('/alerts', alert, { timeout: ALERT_RESPONSE_TIMEOUT_MS });
       return classify(response.status, response.data, response.headers['retry-after']);
     } catch (error) {
       const detail = (error as Error).message;

@@ -13,10 +13,20 @@ export const SERVER_HTTP = Symbol('SERVER_HTTP');
 
 /** A dead server must not hold a press for long: fail fast, then retry with backoff. */
 export const CONNECT_TIMEOUT_MS = 3000;
+/** Heartbeats and `doctor`: nothing waits behind them, so a slow server gets its time. */
 export const RESPONSE_TIMEOUT_MS = 10_000;
+/**
+ * `POST /alerts`, from the start of the request to the answer's head (connecting included). The
+ * server answers as soon as the alert is on disk: milliseconds, a few hundred on a poor Wi-Fi.
+ * An answer missing after 3 s is most likely lost, and the alert it was for is often stored
+ * already: the retry, same id, then only gets a 200. A server slower than this would not lose
+ * alerts either (each request it reads is stored), only see them again after a backoff.
+ */
+export const ALERT_RESPONSE_TIMEOUT_MS = 3000;
 
 /** Axios instance for the alert server: base URL, token, CA, timeouts, never throwing on a status. */
 export function createServerClient(config: AgentConfig): AxiosInstance {
+  // Three alert requests at most (see Delivery) and a heartbeat: none waits for a socket.
   const agentOptions = { keepAlive: true, maxSockets: 4 };
   const secureContext = trustedContext(config.caCertificate);
   return axios.create({
