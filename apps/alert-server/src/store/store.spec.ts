@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { DevicesTable } from './schema';
+import { StoreDiskError } from './disk-error';
 import { Store, StoreClosedError, StoreOptions, StoreStalledError } from './store';
 
 const device = (id: string, overrides: Partial<DevicesTable> = {}): DevicesTable => ({
@@ -250,6 +251,97 @@ describe('Store readiness when a commit never ends', () => {
       await store.close();
       warn.mockRestore();
     }
+  });
+});
+
+describe('Store when a commit fails on the disk', () => {
+  let dir: string;
+  let store: Store;
+  let error: jest.SpyInstance;
+  let commit: jest.SpyInstance;
+
+  /** What better-sqlite3 throws when the file system is full. */
+  const diskFull = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+    error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    store = await Store.open(join(dir, 'vigie.db'), { writer: 'main', checkpointer: false });
+    commit = jest.spyOn((store as unknown as { writer: { commit: () => unknown } }).writer, 'commit');
+  });
+
+  afterEach(async () => {
+    commit.mockRestore();
+    await store.close();
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const storedIds = async () =>
+    (await store.db.selectFrom('devices').select('id').orderBy('id').execute()).map((row) => row.id);
+  const userVersion = async () =>
+    (await sql<{ user_version: number }>`pragma user_version`.execute(store.db)).rows[0].user_version;
+
+  it('refuses every write of the batch with STORE_FULL, logs the run once, and fails readiness until a commit succeeds', async () => {
+    commit.mockRejectedValue(diskFull());
+    const first = await Promise.allSettled([
+      store.write('device.upsert', device('pi-1')),
+      store.write('device.upsert', device('pi-2')),
+    ]);
+    const second = store.write('device.upsert', device('pi-3'));
+    await expect(second).rejects.toBeInstanceOf(StoreDiskError);
+    for (const result of first) {
+      expect(result).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'STORE_FULL', reason: 'SQLITE_FULL' },
+      });
+    }
+
+    // Readiness tries a commit of its own, which fails too.
+    const calls = commit.mock.calls.length;
+    await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_FULL' });
+    expect(commit.mock.calls.length).toBe(calls + 1);
+
+    const logged = error.mock.calls.map((call) => call[0] as { code?: string });
+    expect(logged.filter((fields) => fields.code === 'STORE_FULL')).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ code: 'STORE_FULL', reason: 'SQLITE_FULL', writes: 2 });
+
+    // Space is back: no write comes, readiness finds out by itself.
+    commit.mockRestore();
+    const versionBefore = await userVersion();
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(await userVersion()).toBe(versionBefore);
+    await store.write('device.upsert', device('pi-4'));
+    expect(await storedIds()).toEqual(['pi-4']);
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('maps the errno of a failed WAL fsync (the fallback writer) too', async () => {
+    commit.mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(store.write('device.upsert', device('pi-1'))).rejects.toMatchObject({
+      code: 'STORE_IO_ERROR',
+      reason: 'EIO',
+    });
+  });
+
+  it('keeps other failures what they are: a write refused by SQLite stays its own error, readiness stays up', async () => {
+    await expect(
+      store.write('device.upsert', device('pi-half', { first_seen_at: null as unknown as string })),
+    ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('answers readiness with the last failure when its probe commit hangs', async () => {
+    commit.mockRejectedValueOnce(diskFull());
+    await expect(store.write('device.upsert', device('pi-1'))).rejects.toBeInstanceOf(StoreDiskError);
+    let release!: (error: Error) => void;
+    commit.mockReturnValueOnce(new Promise((_resolve, reject) => (release = reject)));
+
+    const started = Date.now();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_FULL' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    release(diskFull());
   });
 });
 

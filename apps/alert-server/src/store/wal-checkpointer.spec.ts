@@ -107,6 +107,57 @@ describe('WAL checkpoints off the event loop', () => {
     }
   });
 
+  it('reports a failed checkpoint, keeps its thread, and checkpoints again once the disk is back', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    // A checkpoint thread whose first two copies meet a full disk, as the real one replies.
+    const fullThenBack = join(dir, 'full-then-back.worker.js');
+    writeFileSync(
+      fullThenBack,
+      "const { parentPort } = require('node:worker_threads');\n" +
+        'let calls = 0;\n' +
+        "parentPort.on('message', (request) => {\n" +
+        "  if (request.kind === 'stop') return parentPort.close();\n" +
+        '  calls++;\n' +
+        '  parentPort.postMessage(calls <= 2\n' +
+        "    ? { kind: 'failed', id: request.id, code: 'SQLITE_FULL', message: 'database or disk is full' }\n" +
+        "    : { kind: 'checkpointed', id: request.id, framesInLog: 10, framesCopied: 10 });\n" +
+        '});\n' +
+        "parentPort.postMessage({ kind: 'ready' });\n",
+    );
+    try {
+      const s = await open({ workerFile: fullThenBack, intervalMs: 0 });
+      await until(() => s.checkpoints?.active === true, 'the checkpointer is running');
+
+      await writeDevices(s, 1, 1, 'first');
+      await until(() => s.checkpoints?.lastFailure !== null, 'a checkpoint failed');
+      expect(s.checkpoints?.lastFailure).toMatchObject({ code: 'SQLITE_FULL' });
+      expect(s.checkpoints?.active).toBe(true);
+      expect(writerAutocheckpoint(s)).toBe(0);
+      expect(error.mock.calls[0][0]).toMatchObject({ code: 'WAL_CHECKPOINT_FAILED', reason: 'SQLITE_FULL' });
+
+      // Tried again at the next interval (asked for between commits), until one succeeds.
+      for (let round = 0; s.checkpoints?.lastCheckpoint === null && round < 100; round++) {
+        await writeDevices(s, 1, 1, `again${round}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(s.checkpoints).toMatchObject({
+        active: true,
+        lastFailure: null,
+        lastCheckpoint: { framesCopied: 10 },
+      });
+      expect(
+        error.mock.calls.filter((call) => (call[0] as { code: string }).code === 'WAL_CHECKPOINT_FAILED'),
+      ).toHaveLength(1);
+      expect(log.mock.calls.map((call) => (call[0] as { code?: string }).code)).toContain(
+        'WAL_CHECKPOINTS_RESUMED',
+      );
+    } finally {
+      error.mockRestore();
+      log.mockRestore();
+    }
+  });
+
   it('stops its thread on close; the writer closes last and leaves no WAL behind', async () => {
     const s = await open({ intervalMs: 0 });
     await until(() => s.checkpoints?.active === true, 'the checkpointer is running');
