@@ -1,5 +1,12 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import {
+  DynamicModule,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  RequestMethod,
+  ValidationPipe,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
@@ -16,6 +23,8 @@ import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { JsonRequestGuard } from './http/json-request.guard';
+import { SameOriginMiddleware } from './http/same-origin.middleware';
 import { VALIDATION_OPTIONS } from './http/validation';
 import { loggingOptions } from './observability/logging';
 import { MetricsStateBinding } from './observability/metrics-state.binding';
@@ -47,11 +56,14 @@ export class AppModule implements NestModule {
           useValue: new ValidationPipe(VALIDATION_OPTIONS),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_GUARD, useClass: JsonRequestGuard },
       ],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // Every route, unknown ones included, and before any body is read.
+    consumer.apply(SameOriginMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
     consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController, AuthController);
   }
 }

@@ -209,9 +209,19 @@ describe('handling one alert', () => {
       expect(await getAlert(url, alert.id)).toEqual(alert);
     });
 
-    it('refuses a request without any body with 400 naming by', async () => {
+    it('refuses a JSON request without any body with 400 naming by', async () => {
       const alert = await createAlert(url);
-      expectHttpError(await request(url).post(`/alerts/${alert.id}/${action}`), 400, ['by']);
+      expectHttpError(
+        await request(url).post(`/alerts/${alert.id}/${action}`).set('Content-Type', 'application/json'),
+        400,
+        ['by'],
+      );
+    });
+
+    it('refuses a request without any body nor Content-Type with 415, alert unchanged', async () => {
+      const alert = await createAlert(url);
+      expectHttpError(await request(url).post(`/alerts/${alert.id}/${action}`), 415);
+      expect(await getAlert(url, alert.id)).toEqual(alert);
     });
 
     it('accepts by at 64 and note at 500 characters', async () => {

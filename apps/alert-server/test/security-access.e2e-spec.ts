@@ -412,6 +412,7 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
         path: '/',
       });
       const logout = await send(url, 'POST', '/auth/logout', {
+        body: {},
         headers: { Cookie: sessionPair(res), 'X-Forwarded-Proto': 'https' },
       });
       expect(logout.status).toBe(204);
@@ -430,7 +431,7 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
       const pair = await signIn(url, 'Marie', PASSWORD);
       expect((await send(url, 'GET', '/alerts', { headers: { Cookie: pair } })).status).toBe(200);
 
-      const logout = await send(url, 'POST', '/auth/logout', { headers: { Cookie: pair } });
+      const logout = await send(url, 'POST', '/auth/logout', { body: {}, headers: { Cookie: pair } });
       expect(logout.status).toBe(204);
       const cleared = setCookies(logout);
       expect(cleared).toHaveLength(1);
@@ -445,7 +446,10 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
     });
 
     it('logout without a session is a harmless 204', async () => {
-      const res = await send(url, 'POST', '/auth/logout', { headers: { Cookie: 'vigie_session=garbage' } });
+      const res = await send(url, 'POST', '/auth/logout', {
+        body: {},
+        headers: { Cookie: 'vigie_session=garbage' },
+      });
       expect(res.status).toBe(204);
     });
 

@@ -192,6 +192,7 @@ const ERROR_NAMES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
 };
 
