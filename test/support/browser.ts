@@ -4,7 +4,7 @@ import { Browser, BrowserContext, BrowserContextOptions, Page, chromium } from '
 
 /**
  * Browser tests with `playwright-core` driving Debian's Chromium (never a downloaded browser:
- * `npx playwright install` is not used). CI installs the `chromium` package (.ci/run).
+ * `npx playwright install` is not used). `npm test` installs the `chromium` package first.
  */
 export const CHROMIUM_PATH = process.env.VIGIE_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -24,7 +24,7 @@ export const UI_TIMEOUT_MS = 10_000;
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`,
+      `${CHROMIUM_PATH} is missing: npm test installs it (scripts/test-tools.js), or apt-get install -y chromium`,
     );
   }
   return chromium.launch({
