@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { DevicesTable } from './schema';
 import { StoreDiskError } from './disk-error';
+import { WRITES } from './writes';
 import { Store, StoreClosedError, StoreOptions, StoreStalledError } from './store';
 
 const device = (id: string, overrides: Partial<DevicesTable> = {}): DevicesTable => ({
@@ -315,6 +316,20 @@ describe('Store when a commit fails on the disk', () => {
     await store.write('device.upsert', device('pi-4'));
     expect(await storedIds()).toEqual(['pi-4']);
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('fails the whole batch when one of its writes meets the disk: no replay, nothing stored', async () => {
+    const upsert = WRITES['device.upsert'];
+    jest.spyOn(WRITES, 'device.upsert').mockImplementation((trx, row) => {
+      if (row.id === 'pi-full') throw diskFull();
+      return upsert(trx, row);
+    });
+    const results = await Promise.allSettled(
+      ['pi-1', 'pi-full', 'pi-3'].map((id) => store.write('device.upsert', device(id))),
+    );
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_FULL' });
+    expect(await storedIds()).toEqual([]);
   });
 
   it('maps the errno of a failed WAL fsync (the fallback writer) too', async () => {
