@@ -19,6 +19,7 @@ import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -40,6 +41,7 @@ export class AppModule implements NestModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingOptions(logger)),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
+        EventsModule,
         StoreModule,
         AuthModule,
         ObservabilityModule,

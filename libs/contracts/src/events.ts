@@ -111,3 +111,23 @@ export class OperatorSignedOutEvent {
     readonly address: string,
   ) {}
 }
+
+/**
+ * Every domain event by name, with its payload. The server emits and listens through this map,
+ * so an event sent or awaited with another payload than its own does not compile.
+ */
+export interface DomainEventMap {
+  [ALERT_CREATED]: AlertCreatedEvent;
+  [ALERT_DUPLICATE]: AlertDuplicateEvent;
+  [ALERT_REJECTED]: AlertRejectedEvent;
+  [ALERT_ACKNOWLEDGED]: AlertAcknowledgedEvent;
+  [ALERT_RESOLVED]: AlertResolvedEvent;
+  [DEVICE_ONLINE]: DeviceOnlineEvent;
+  [DEVICE_OFFLINE]: DeviceOfflineEvent;
+  [DEVICE_TOKEN_REFUSED]: DeviceTokenRefusedEvent;
+  [OPERATOR_SIGNED_IN]: OperatorSignedInEvent;
+  [OPERATOR_SIGN_IN_FAILED]: OperatorSignInFailedEvent;
+  [OPERATOR_SIGNED_OUT]: OperatorSignedOutEvent;
+}
+
+export type DomainEventName = keyof DomainEventMap;

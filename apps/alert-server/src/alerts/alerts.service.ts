@@ -1,5 +1,4 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   ALERT_ACKNOWLEDGED,
   ALERT_CREATED,
@@ -24,6 +23,7 @@ import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
 import { HandleAlertArgs } from './alerts.writes';
+import { DomainEvents } from '../events/domain-events';
 
 /** Who handles an alert, and their note. */
 export interface Handling {
@@ -43,7 +43,7 @@ export class AlertsService {
     private readonly store: Store,
     private readonly alerts: AlertsRepository,
     private readonly devices: DevicesService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Stores a new alert durably, or answers a retry of one with what is stored. */

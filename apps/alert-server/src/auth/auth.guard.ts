@@ -9,7 +9,6 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Request, Response } from 'express';
 import { DEVICE_TOKEN_REFUSED, DeviceTokenRefusedEvent } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -19,6 +18,7 @@ import { OperatorAuthService } from './operator-auth.service';
 import { RefusedAddresses } from './refused-addresses';
 import { hashSecret, sameDigest } from './secrets';
 import { sessionCookie } from './session-cookie';
+import { DomainEvents } from '../events/domain-events';
 
 /**
  * The one gate of every route (registered as APP_GUARD): reads the route's `Access` and
@@ -35,7 +35,7 @@ export class AuthGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly devices: DeviceAuthService,
     private readonly operators: OperatorAuthService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {
     this.metricsTokenHash = config.metricsToken ? hashSecret(config.metricsToken) : null;
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   OPERATOR_SIGNED_IN,
   OPERATOR_SIGNED_OUT,
@@ -11,6 +10,7 @@ import {
 import { LoginFailures } from './login-failures';
 import { OperatorsRepository } from './operators.repository';
 import { UNKNOWN_OPERATOR_HASH, hashPassword, hashSecret, newSecret, verifyPassword } from './secrets';
+import { DomainEvents } from '../events/domain-events';
 
 /** A shift at the security post; then the operator signs in again. */
 export const SESSION_TTL_MS = 12 * 3600_000;
@@ -36,7 +36,7 @@ export class OperatorAuthService {
 
   constructor(
     private readonly operators: OperatorsRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   /** False when the name is taken; throws OperatorInputError for a bad name or password. */

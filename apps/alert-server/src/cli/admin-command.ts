@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEvents } from '../events/domain-events';
 import { DEVICE_ID_PATTERN } from '@app/contracts';
 import { DeviceAuthService } from '../auth/device-auth.service';
 import { DeviceCredentialsRepository } from '../auth/device-credentials.repository';
@@ -128,7 +129,7 @@ function deviceCommand(verb: string | undefined, rest: string[]): Command {
 
 function operatorCommand(verb: string | undefined, rest: string[]): Command {
   const operators = (store: Store) =>
-    new OperatorAuthService(new OperatorsRepository(store), new EventEmitter2());
+    new OperatorAuthService(new OperatorsRepository(store), new DomainEvents(new EventEmitter2()));
   switch (verb) {
     case 'add': {
       const { positional, flags } = parse(rest, [], ['--password-stdin']);

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   DEVICE_OFFLINE,
   DEVICE_ONLINE,
@@ -12,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DevicesTable } from '../store/schema';
 import { Store } from '../store/store';
 import { DevicesRepository } from './devices.repository';
+import { DomainEvents } from '../events/domain-events';
 
 interface DeviceState {
   row: DevicesTable;
@@ -41,7 +41,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly store: Store,
     private readonly repository: DevicesRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {
     this.offlineAfterMs = config.deviceOfflineAfterSeconds * 1000;
   }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, BeforeApplicationShutdown } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import {
   ALERT_ACKNOWLEDGED,
   ALERT_CREATED,
@@ -13,6 +12,7 @@ import {
   DeviceOnlineEvent,
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { OnDomainEvent } from '../events/domain-events';
 
 /** What the hub needs of a response: Express's and a test double both fit. */
 export interface LiveClient {
@@ -60,27 +60,27 @@ export class LiveHub implements BeforeApplicationShutdown, OnApplicationShutdown
     return () => this.clients.delete(client);
   }
 
-  @OnEvent(ALERT_CREATED, { async: true })
+  @OnDomainEvent(ALERT_CREATED)
   onAlertCreated({ alert }: AlertCreatedEvent): void {
     this.publish(ALERT_CREATED, alert);
   }
 
-  @OnEvent(ALERT_ACKNOWLEDGED, { async: true })
+  @OnDomainEvent(ALERT_ACKNOWLEDGED)
   onAlertAcknowledged({ alert }: AlertAcknowledgedEvent): void {
     this.publish(ALERT_ACKNOWLEDGED, alert);
   }
 
-  @OnEvent(ALERT_RESOLVED, { async: true })
+  @OnDomainEvent(ALERT_RESOLVED)
   onAlertResolved({ alert }: AlertResolvedEvent): void {
     this.publish(ALERT_RESOLVED, alert);
   }
 
-  @OnEvent(DEVICE_ONLINE, { async: true })
+  @OnDomainEvent(DEVICE_ONLINE)
   onDeviceOnline({ device }: DeviceOnlineEvent): void {
     this.publish(DEVICE_ONLINE, device);
   }
 
-  @OnEvent(DEVICE_OFFLINE, { async: true })
+  @OnDomainEvent(DEVICE_OFFLINE)
   onDeviceOffline({ device }: DeviceOfflineEvent): void {
     this.publish(DEVICE_OFFLINE, device);
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import {
   ALERT_ACKNOWLEDGED,
   ALERT_CREATED,
@@ -26,13 +25,14 @@ import {
 } from '@app/contracts';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { alertTransit } from './alert-transit';
+import { OnDomainEvent } from '../events/domain-events';
 
 /** One structured line per domain event: what a technician greps for (`event`, ids, `code`). */
 @Injectable()
 export class LogListener {
   constructor(@InjectPinoLogger('events') private readonly logger: PinoLogger) {}
 
-  @OnEvent(ALERT_CREATED, { async: true })
+  @OnDomainEvent(ALERT_CREATED)
   onCreated({ alert }: AlertCreatedEvent): void {
     const transit = alertTransit(alert);
     const skewed = transit.kind === 'clock_skew';
@@ -50,7 +50,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(ALERT_DUPLICATE, { async: true })
+  @OnDomainEvent(ALERT_DUPLICATE)
   onDuplicate({ alert }: AlertDuplicateEvent): void {
     this.write('info', ALERT_DUPLICATE, 'alert retry answered from the store', {
       alertId: alert.id,
@@ -58,7 +58,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(ALERT_REJECTED, { async: true })
+  @OnDomainEvent(ALERT_REJECTED)
   onRejected(event: AlertRejectedEvent): void {
     this.write('warn', ALERT_REJECTED, 'alert refused', {
       code: `ALERT_REJECTED_${event.reason.toUpperCase()}`,
@@ -70,7 +70,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(ALERT_ACKNOWLEDGED, { async: true })
+  @OnDomainEvent(ALERT_ACKNOWLEDGED)
   onAcknowledged({ alert }: AlertAcknowledgedEvent): void {
     this.write('info', ALERT_ACKNOWLEDGED, 'alert acknowledged', {
       code: 'ALERT_ACKNOWLEDGED',
@@ -80,7 +80,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(ALERT_RESOLVED, { async: true })
+  @OnDomainEvent(ALERT_RESOLVED)
   onResolved({ alert }: AlertResolvedEvent): void {
     this.write('info', ALERT_RESOLVED, 'alert resolved', {
       code: 'ALERT_RESOLVED',
@@ -90,12 +90,12 @@ export class LogListener {
     });
   }
 
-  @OnEvent(DEVICE_ONLINE, { async: true })
+  @OnDomainEvent(DEVICE_ONLINE)
   onDeviceOnline({ device }: DeviceOnlineEvent): void {
     this.write('info', DEVICE_ONLINE, 'device online', { deviceId: device.id, location: device.location });
   }
 
-  @OnEvent(DEVICE_OFFLINE, { async: true })
+  @OnDomainEvent(DEVICE_OFFLINE)
   onDeviceOffline({ device }: DeviceOfflineEvent): void {
     this.write('warn', DEVICE_OFFLINE, 'device offline: no heartbeat or alert within the window', {
       code: 'DEVICE_OFFLINE',
@@ -105,7 +105,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(DEVICE_TOKEN_REFUSED, { async: true })
+  @OnDomainEvent(DEVICE_TOKEN_REFUSED)
   onDeviceTokenRefused(event: DeviceTokenRefusedEvent): void {
     this.write('warn', DEVICE_TOKEN_REFUSED, 'device token refused', {
       code: 'DEVICE_TOKEN_REFUSED',
@@ -117,7 +117,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(OPERATOR_SIGNED_IN, { async: true })
+  @OnDomainEvent(OPERATOR_SIGNED_IN)
   onSignedIn(event: OperatorSignedInEvent): void {
     this.write('info', OPERATOR_SIGNED_IN, 'operator signed in', {
       code: 'OPERATOR_SIGNED_IN',
@@ -126,7 +126,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(OPERATOR_SIGN_IN_FAILED, { async: true })
+  @OnDomainEvent(OPERATOR_SIGN_IN_FAILED)
   onSignInFailed(event: OperatorSignInFailedEvent): void {
     this.write('warn', OPERATOR_SIGN_IN_FAILED, 'sign-in refused: wrong name or password', {
       code: 'OPERATOR_SIGN_IN_FAILED',
@@ -136,7 +136,7 @@ export class LogListener {
     });
   }
 
-  @OnEvent(OPERATOR_SIGNED_OUT, { async: true })
+  @OnDomainEvent(OPERATOR_SIGNED_OUT)
   onSignedOut(event: OperatorSignedOutEvent): void {
     this.write('info', OPERATOR_SIGNED_OUT, 'operator signed out', {
       code: 'OPERATOR_SIGNED_OUT',

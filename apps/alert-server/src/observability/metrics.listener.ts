@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import {
   ALERT_ACKNOWLEDGED,
   ALERT_CREATED,
@@ -12,6 +11,7 @@ import {
 } from '@app/contracts';
 import { alertTransit } from './alert-transit';
 import { MetricsService } from './metrics.service';
+import { OnDomainEvent } from '../events/domain-events';
 
 /** Counts domain events. Runs after the response path (async) and never throws into it. */
 @Injectable()
@@ -20,7 +20,7 @@ export class MetricsListener {
 
   constructor(private readonly metrics: MetricsService) {}
 
-  @OnEvent(ALERT_CREATED, { async: true })
+  @OnDomainEvent(ALERT_CREATED)
   onCreated({ alert, ingestSeconds }: AlertCreatedEvent): void {
     this.safely(ALERT_CREATED, () => {
       this.metrics.alertsReceived.inc({ type: alert.type, severity: alert.severity });
@@ -31,7 +31,7 @@ export class MetricsListener {
     });
   }
 
-  @OnEvent(ALERT_DUPLICATE, { async: true })
+  @OnDomainEvent(ALERT_DUPLICATE)
   onDuplicate({ ingestSeconds }: AlertDuplicateEvent): void {
     this.safely(ALERT_DUPLICATE, () => {
       this.metrics.alertsDuplicate.inc();
@@ -39,12 +39,12 @@ export class MetricsListener {
     });
   }
 
-  @OnEvent(ALERT_REJECTED, { async: true })
+  @OnDomainEvent(ALERT_REJECTED)
   onRejected({ reason }: AlertRejectedEvent): void {
     this.safely(ALERT_REJECTED, () => this.metrics.alertsRejected.inc({ reason }));
   }
 
-  @OnEvent(ALERT_ACKNOWLEDGED, { async: true })
+  @OnDomainEvent(ALERT_ACKNOWLEDGED)
   onAcknowledged({ alert }: AlertAcknowledgedEvent): void {
     this.safely(ALERT_ACKNOWLEDGED, () => {
       const seconds = (Date.parse(alert.acknowledgedAt!) - Date.parse(alert.receivedAt)) / 1000;
