@@ -389,9 +389,7 @@ describe('the commands against a running server (VIGIE_AUTH=required)', () => {
     expect(ack.json).toMatchObject({ acknowledgedBy: 'Marie' });
     const resolve = await request(server.url, 'POST', `/alerts/${id}/resolve`, {}, { headers: { cookie } });
     expect(resolve.json).toMatchObject({ resolvedBy: 'Marie' });
-    expect(
-      (await request(server.url, 'POST', '/auth/logout', undefined, { headers: { cookie } })).status,
-    ).toBe(204);
+    expect((await request(server.url, 'POST', '/auth/logout', {}, { headers: { cookie } })).status).toBe(204);
     expect((await request(server.url, 'GET', '/alerts', undefined, { headers: { cookie } })).status).toBe(
       401,
     );

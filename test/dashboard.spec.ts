@@ -1090,7 +1090,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
     await shown.locator('.alert-note').fill('Extincteur pris');
 
     // Ended elsewhere (another browser's sign-out with the same session): the next action finds out.
-    expect((await asOperator(gate, cookie, 'POST', '/auth/logout')).status).toBe(204);
+    expect((await asOperator(gate, cookie, 'POST', '/auth/logout', {})).status).toBe(204);
     const refused = page.waitForResponse((res) => res.url().endsWith(`/alerts/${fire.id}/acknowledge`));
     await shown.locator('button.acknowledge').click();
     expect((await refused).status()).toBe(401);
@@ -1113,7 +1113,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
     // Ended again while nobody clicks: the next alert's event finds out (the chart's re-read
     // answers 401), at the latest the stream's own end at the server's next keep-alive check.
     const again = await browserSession(context);
-    expect((await asOperator(gate, again, 'POST', '/auth/logout')).status).toBe(204);
+    expect((await asOperator(gate, again, 'POST', '/auth/logout', {})).status).toBe(204);
     const next = await postAlert(gate, { deviceId: DEVICE, type: 'panic', location: 'Quai 2' });
     await waitSignInForm(page);
     expect(await text(page.locator('#sign-in-notice'))).toBe('Session ended: sign in again.');

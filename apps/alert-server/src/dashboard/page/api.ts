@@ -95,8 +95,13 @@ export async function signIn(name: string, password: string): Promise<SignInResu
   return { outcome: 'failed', message: errorText(res.status, await res.json().catch(() => null)) };
 }
 
+/** JSON even with nothing to say: the server takes no other content type on what changes state. */
 export async function signOut(): Promise<void> {
-  const res = await send('/auth/logout', { method: 'POST' });
+  const res = await send('/auth/logout', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+  });
   if (!res.ok) throw new ApiError(res.status, errorText(res.status, await res.json().catch(() => null)));
 }
 
