@@ -1,6 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import type { EventEmitter2 } from '@nestjs/event-emitter';
+import type { DomainEvents } from '../events/domain-events';
 import { StoreDiskError } from '../store/disk-error';
 import { HttpErrorFilter, STORE_RETRY_AFTER_S } from './http-error.filter';
 
@@ -27,7 +27,7 @@ function answer(exception: unknown) {
   const host = {
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
   } as unknown as ArgumentsHost;
-  new HttpErrorFilter({ emit } as unknown as EventEmitter2).catch(exception, host);
+  new HttpErrorFilter({ emit } as unknown as DomainEvents).catch(exception, host);
   return { res, emit };
 }
 

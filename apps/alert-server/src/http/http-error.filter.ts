@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ALERT_REJECTED, AlertRejectedEvent, RejectionReason } from '@app/contracts';
 import type { Request, Response } from 'express';
+import { DomainEvents } from '../events/domain-events';
 import { StoreDiskError } from '../store/disk-error';
 import { StoreClosedError } from '../store/store';
 
@@ -33,7 +33,7 @@ const REJECTION_BY_STATUS: Partial<Record<number, RejectionReason>> = {
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
-  constructor(private readonly events: EventEmitter2) {}
+  constructor(private readonly events: DomainEvents) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
