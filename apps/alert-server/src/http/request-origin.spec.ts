@@ -40,7 +40,7 @@ describe('request origin', () => {
     expect(foreignRequest(request('https', 'h:443', { origin: 'https://h' }), null)).toBeNull();
   });
 
-  it.each([
+  it.each<[string, { origin?: string; 'sec-fetch-site'?: string }]>([
     ['another port', { origin: 'http://h:3001', 'sec-fetch-site': 'same-site' }],
     ['another scheme', { origin: 'https://h:3000' }],
     ['Origin: null', { origin: 'null' }],
