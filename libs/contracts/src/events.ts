@@ -1,25 +1,17 @@
-import type { Alert } from './alert';
-import type { Device } from './device';
-
-/** Domain event names: the SSE stream and the logs use the same strings. */
-export const ALERT_CREATED = 'alert.created';
-export const ALERT_DUPLICATE = 'alert.duplicate';
-export const ALERT_REJECTED = 'alert.rejected';
-export const ALERT_ACKNOWLEDGED = 'alert.acknowledged';
-export const ALERT_RESOLVED = 'alert.resolved';
-export const DEVICE_ONLINE = 'device.online';
-export const DEVICE_OFFLINE = 'device.offline';
-
-export const REJECTION_REASONS = [
-  'validation',
-  'conflict',
-  'too_large',
-  'unsupported_media_type',
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+import type { Alert, Device, RejectionReason, TokenRefusal } from './wire';
+import {
+  ALERT_ACKNOWLEDGED,
+  ALERT_CREATED,
+  ALERT_DUPLICATE,
+  ALERT_REJECTED,
+  ALERT_RESOLVED,
+  DEVICE_OFFLINE,
+  DEVICE_ONLINE,
+  DEVICE_TOKEN_REFUSED,
+  OPERATOR_SIGN_IN_FAILED,
+  OPERATOR_SIGNED_IN,
+  OPERATOR_SIGNED_OUT,
+} from './wire';
 
 /** `ingestSeconds`: from reception to the durable commit (validation included). */
 export class AlertCreatedEvent {
@@ -66,15 +58,6 @@ export class DeviceOnlineEvent {
 export class DeviceOfflineEvent {
   constructor(readonly device: Device) {}
 }
-
-/** Audit events of contract §6: who signed in, and which device token was refused. */
-export const DEVICE_TOKEN_REFUSED = 'device.token_refused';
-export const OPERATOR_SIGNED_IN = 'operator.signed_in';
-export const OPERATOR_SIGN_IN_FAILED = 'operator.sign_in_failed';
-export const OPERATOR_SIGNED_OUT = 'operator.signed_out';
-
-/** `missing`/`unknown`/`revoked` answer 401; `other_device` (a valid token of another device) 403. */
-export type TokenRefusal = 'missing' | 'unknown' | 'revoked' | 'other_device';
 
 export class DeviceTokenRefusedEvent {
   constructor(

@@ -1,10 +1,10 @@
 // class-transformer's @Type reads decorator metadata: whoever imports the DTOs needs it.
-// The button agent imports './alert', './device' and './uuid' directly: the validation
-// libraries behind the DTOs would cost it a third of its memory for nothing.
+// Browsers and the button agent import `@app/contracts/wire` instead (and the agent
+// `@app/contracts/uuid`): the validation libraries behind the DTOs would cost the agent a
+// third of its memory for nothing, and have no place in a browser bundle.
 import 'reflect-metadata';
 
-export * from './alert';
-export * from './device';
+export * from './wire';
 export * from './events';
 export * from './dto/create-alert.dto';
 export * from './dto/handle-alert.dto';

@@ -1,4 +1,4 @@
-import type { AlertType } from '@app/contracts/alert';
+import type { AlertType } from '@app/contracts/wire';
 import { uuidv7 } from '@app/contracts/uuid';
 import { ButtonConfig } from '../config/agent-config';
 import { AlertBody } from '../spool/spooled-alert';

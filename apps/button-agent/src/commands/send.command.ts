@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ALERT_TYPES, AlertType } from '@app/contracts/alert';
+import { ALERT_TYPES, AlertType } from '@app/contracts/wire';
 import { alertForPress } from '../buttons/alert-factory';
 import { AGENT_CONFIG, AgentConfig } from '../config/agent-config';
 import { Delivery } from '../delivery/delivery';

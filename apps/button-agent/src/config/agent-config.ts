@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ALERT_TYPES, AlertType } from '@app/contracts/alert';
-import { DEVICE_ID_PATTERN } from '@app/contracts/device';
+import { ALERT_TYPES, AlertType, DEVICE_ID_PATTERN } from '@app/contracts/wire';
 import { ConfigError, Env, EnvReader, InvalidValue, integerIn, oneOf } from '@app/env';
 
 export { ConfigError };

@@ -1,4 +1,4 @@
-import type { AlertSeverity, AlertType } from '@app/contracts/alert';
+import type { AlertSeverity, AlertType } from '@app/contracts/wire';
 
 /** The body the agent posts: made once at press time, identical on every retry. */
 export interface AlertBody {

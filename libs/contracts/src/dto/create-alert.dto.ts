@@ -1,6 +1,5 @@
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { ALERT_SEVERITIES, ALERT_TYPES, AlertSeverity, AlertType } from '../alert';
-import { DEVICE_ID_PATTERN } from '../device';
+import { ALERT_SEVERITIES, ALERT_TYPES, AlertSeverity, AlertType, DEVICE_ID_PATTERN } from '../wire';
 import { IsWellFormedText, IsZonedTimestamp } from './text.validators';
 
 /** Body of `POST /alerts` (contract §3). Unknown fields are rejected by the validation pipe. */

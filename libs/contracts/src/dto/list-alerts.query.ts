@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, AlertType } from '../alert';
-import { DEVICE_ID_PATTERN } from '../device';
+import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, AlertType, DEVICE_ID_PATTERN } from '../wire';
 
 /** Query of `GET /alerts`: filters, page size and the cursor of the previous page. */
 export class ListAlertsQuery {

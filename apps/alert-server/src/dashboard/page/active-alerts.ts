@@ -1,4 +1,4 @@
-import type { Alert, AlertStatus } from '@app/contracts';
+import type { Alert, AlertStatus } from '@app/contracts/wire';
 
 const RANK: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 };
 const REMEMBERED_RESOLVED = 5000;

@@ -1,4 +1,4 @@
-import type { Alert } from '@app/contracts';
+import type { Alert } from '@app/contracts/wire';
 import type { AlertAction } from './api';
 import { TYPE_COLOURS, pressedAt, typeIcon } from './alert-types';
 import { el } from './dom';

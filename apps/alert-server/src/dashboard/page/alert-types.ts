@@ -1,4 +1,4 @@
-import type { Alert, AlertType } from '@app/contracts';
+import type { Alert, AlertType } from '@app/contracts/wire';
 import { svg } from './dom';
 
 export const TYPES: readonly AlertType[] = ['fire', 'intrusion', 'medical', 'panic', 'test'];

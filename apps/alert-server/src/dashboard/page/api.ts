@@ -1,4 +1,4 @@
-import type { Alert, AlertPage, AlertStatus, AlertType, Device } from '@app/contracts';
+import type { Alert, AlertPage, AlertStatus, AlertType, Device } from '@app/contracts/wire';
 import { t } from './i18n';
 
 export class ApiError extends Error {

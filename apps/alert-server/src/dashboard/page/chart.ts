@@ -1,4 +1,4 @@
-import type { Alert, AlertType } from '@app/contracts';
+import type { Alert, AlertType } from '@app/contracts/wire';
 import { walkAlerts } from './api';
 import { TYPES, TYPE_COLOURS } from './alert-types';
 import { el, svg } from './dom';

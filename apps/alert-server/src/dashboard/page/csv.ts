@@ -1,4 +1,4 @@
-import type { Alert } from '@app/contracts';
+import type { Alert } from '@app/contracts/wire';
 
 const COLUMNS: (keyof Alert)[] = [
   'id',

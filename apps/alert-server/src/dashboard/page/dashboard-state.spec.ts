@@ -1,4 +1,4 @@
-import type { Alert } from '@app/contracts';
+import type { Alert } from '@app/contracts/wire';
 import { ActiveAlerts } from './active-alerts';
 import { alertsToCsv, csvField } from './csv';
 

@@ -1,4 +1,4 @@
-import type { Device } from '@app/contracts';
+import type { Device } from '@app/contracts/wire';
 import { el } from './dom';
 import { since, t } from './i18n';
 

@@ -1,4 +1,4 @@
-import type { Alert, AlertType } from '@app/contracts';
+import type { Alert, AlertType } from '@app/contracts/wire';
 import { ApiError, listAlerts, walkAlerts } from './api';
 import { alertsToCsv, download } from './csv';
 import { TYPES, TYPE_COLOURS, typeIcon } from './alert-types';

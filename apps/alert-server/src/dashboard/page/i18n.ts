@@ -1,4 +1,4 @@
-import type { AlertType } from '@app/contracts';
+import type { AlertType } from '@app/contracts/wire';
 
 const en = {
   title: 'Vigie — security post',

@@ -1,4 +1,12 @@
-import type { Alert, Device } from '@app/contracts';
+import {
+  ALERT_ACKNOWLEDGED,
+  ALERT_CREATED,
+  ALERT_RESOLVED,
+  DEVICE_OFFLINE,
+  DEVICE_ONLINE,
+  type Alert,
+  type Device,
+} from '@app/contracts/wire';
 
 export interface LiveHandlers {
   alert(alert: Alert): void;
@@ -17,8 +25,8 @@ export interface LiveStream {
   close(): void;
 }
 
-const ALERT_EVENTS = ['alert.created', 'alert.acknowledged', 'alert.resolved'];
-const DEVICE_EVENTS = ['device.online', 'device.offline'];
+const ALERT_EVENTS = [ALERT_CREATED, ALERT_ACKNOWLEDGED, ALERT_RESOLVED];
+const DEVICE_EVENTS = [DEVICE_ONLINE, DEVICE_OFFLINE];
 const REOPEN_MS = 3000;
 
 /**
