@@ -23,16 +23,17 @@ const IDLE_RECHECK_MS = 60_000;
 export const HANG_MS = 1000;
 
 /**
- * Requests on the way at once: the oldest alert's and newer presses sent beside it while the
- * link hangs. With the heartbeat, that is the HTTP agent's four sockets.
+ * Newer presses sent beside the oldest alert's request while the link hangs, at most. The
+ * oldest alert keeps a request of its own, so a burst of presses cannot hold it back either.
  */
-export const MAX_IN_FLIGHT = 3;
+export const MAX_BESIDE = 3;
 
 /**
- * The longest a press waits, from being spooled to its own request leaving, behind older
- * requests that get no answer: HANG_MS for the link to count as hanging, or, with every place
- * taken, until the first request on the way times out (each lasts ALERT_RESPONSE_TIMEOUT_MS at
- * most). A newer press goes first. With an answering server it simply takes its turn.
+ * The longest the newest press waits, from being spooled to its own request leaving, behind
+ * older requests that get no answer: HANG_MS for the link to count as hanging, or, with every
+ * place beside taken, until the first of those requests times out (each lasts
+ * ALERT_RESPONSE_TIMEOUT_MS at most). Newer presses go first: one it overtook leaves as soon as
+ * a place is free. With an answering server a press simply takes its turn, oldest first.
  */
 export const FRESH_PRESS_BOUND_MS = ALERT_RESPONSE_TIMEOUT_MS + HANG_MS;
 
@@ -52,7 +53,7 @@ interface Request {
  * A request that gets no answer must not hold back a newer press (on a lossy link each lost
  * answer would cost a full response timeout, press after press). So while the link hangs (a
  * request on the way for HANG_MS, or the last one to end took that long), the newest alerts not
- * yet tried go out at once beside it, up to MAX_IN_FLIGHT requests. Such a press gets that one
+ * yet tried go out at once beside the oldest's, up to MAX_BESIDE. Such a press gets that one
  * early attempt; if it fails too, it waits its turn in the queue. An alert never has two
  * requests on the way at once.
  */
@@ -148,7 +149,8 @@ export class Delivery {
       const hangsInMs = this.linkHangsInMs();
       if (hangsInMs > 0) nextCheckMs = Math.min(nextCheckMs, hangsInMs);
       else {
-        for (const id of untried.slice(0, MAX_IN_FLIGHT - this.inFlight.size)) {
+        const besideOnTheWay = this.inFlight.size - (this.head ? 1 : 0);
+        for (const id of untried.slice(0, MAX_BESIDE - besideOnTheWay)) {
           const alert = await this.spool.load(id);
           if (alert) this.send(alert, false);
         }
@@ -157,7 +159,7 @@ export class Delivery {
 
     // Then the oldest alert, once its backoff is over.
     const queued = waiting.filter(notOnTheWay);
-    if (!this.head && queued.length > 0 && this.inFlight.size < MAX_IN_FLIGHT) {
+    if (!this.head && queued.length > 0) {
       const waitMs = this.retryAt - Date.now();
       if (waitMs > 0) nextCheckMs = Math.min(nextCheckMs, waitMs);
       else {
