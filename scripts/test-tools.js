@@ -17,6 +17,7 @@ const TOOLS = [
   { check: 'systemd-analyze', pkg: 'systemd', why: 'the systemd units check (test/deploy.spec.ts)' },
   { check: 'shellcheck', pkg: 'shellcheck', why: 'the install scripts check (test/deploy.spec.ts)' },
   { check: 'openssl', pkg: 'openssl', why: "the agent's private-CA test (test/agent-auth.spec.ts)" },
+  { check: 'strace', pkg: 'strace', why: 'the fsync-before-answer checks (test/durability.spec.ts)' },
   {
     check: 'python3',
     pkg: 'python3',
