@@ -162,6 +162,134 @@ function show(headers: Buffer[]): string {
   return JSON.stringify(headers.map((value) => value.toString('latin1').slice(0, 120)));
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Bodies through the device guard                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * The devices whose tokens send the hostile bodies: several, so that 400 requests in a few
+ * seconds stay under the per-device rate limit (this property is about the guard, not that limit).
+ */
+const BODY_DEVICES = Array.from({ length: 8 }, (_, i) => `pi-body-${i}`);
+const bodyDeviceTokens = new Map<string, string>();
+
+/** What `deviceId` may be in a hostile body: the token's own device, another, or no string at all. */
+function deviceIdArb(own: string): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constant(own) },
+    fc.constantFrom('pi-fuzz', 'pi-nobody', own.toUpperCase(), `${own} `, ` ${own}`, `${own}\u0000`, ''),
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'x'.repeat(65), 'x'.repeat(10_000)),
+    fc.constantFrom(null, 0, 1e308, -1, true, false),
+    fc.constant([own]),
+    fc.constant({ toString: own }),
+    fc.string({ maxLength: 80 }),
+  );
+}
+
+interface DeviceBody {
+  /** The device whose token is sent. */
+  own: string;
+  text: string;
+  deviceId: unknown;
+  hasDeviceId: boolean;
+}
+
+/** A body as the device guard meets it: parsed JSON of any shape, or text that is not JSON. */
+function deviceBodyArb(own: string): fc.Arbitrary<DeviceBody> {
+  const other = (text: string): DeviceBody => ({ own, text, deviceId: undefined, hasDeviceId: false });
+  return fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .record(
+          {
+            deviceId: deviceIdArb(own),
+            type: fc.constantFrom<unknown>('fire', 'test', 'panic', 'FIRE', 'nope', 7, null),
+            message: fc.string({ maxLength: 40 }),
+            extra: fc.jsonValue({ maxDepth: 3 }),
+          },
+          { requiredKeys: ['type'] },
+        )
+        .map((fields): DeviceBody => {
+          const body: Record<string, unknown> = { id: randomUUID(), ...fields };
+          return {
+            own,
+            text: JSON.stringify(body),
+            deviceId: body.deviceId,
+            hasDeviceId: 'deviceId' in body,
+          };
+        }),
+    },
+    fc.jsonValue({ maxDepth: 4 }).map((value) => other(JSON.stringify(value) ?? 'null')),
+    fc
+      .constantFrom(
+        `{"deviceId":"${own}","type":"fire"`,
+        `{"deviceId":"${own}","deviceId":"pi-fuzz","type":"fire"}`,
+        `{"__proto__":{"deviceId":"${own}"},"type":"fire"}`,
+        `{"constructor":{"prototype":{"deviceId":"${own}"}},"type":"fire"}`,
+        `${'['.repeat(5000)}${']'.repeat(5000)}`,
+        '',
+        'not json',
+      )
+      .map(other),
+  );
+}
+
+describe('fuzz: hostile bodies on POST /alerts with a valid device token (the guard reads the body first)', () => {
+  beforeAll(async () => {
+    for (const device of BODY_DEVICES) bodyDeviceTokens.set(device, await provisionDevice(server, device));
+  });
+
+  it("never a 5xx; a 2xx only for the token's own device; 403 for a body speaking for another", async () => {
+    const created = new Set<string>();
+    const bodies = fc.constantFrom(...BODY_DEVICES).chain(deviceBodyArb);
+    await fc.assert(
+      fc.asyncProperty(bodies, async ({ own, text, deviceId, hasDeviceId }) => {
+        const token = bodyDeviceTokens.get(own)!;
+        const answer = await sendRawBytes(
+          port,
+          buildRequest(
+            'POST',
+            '/alerts',
+            // An address of its own per request: bodies speaking for another device count as
+            // refused tokens, and 60 a minute from one address would turn them into 429s.
+            [
+              ['X-Forwarded-For', latin1(freshAddress())],
+              ['Authorization', latin1(`Bearer ${token}`)],
+            ],
+            text,
+          ),
+        );
+        const label = `${answer.status} for ${own}: ${JSON.stringify(text.slice(0, 200))}`;
+        expect([label, [200, 201, 400, 403, 413]]).toEqual([label, expect.arrayContaining([answer.status])]);
+        if (answer.status === 201 || answer.status === 200) {
+          // Stored only when the body speaks, as a plain string, for the device its token proves.
+          expect([label, deviceId]).toEqual([label, own]);
+          const body = answer.text.slice(answer.text.indexOf('\r\n\r\n') + 4);
+          if (answer.status === 201) created.add((JSON.parse(body) as { id: string }).id);
+        }
+        if (hasDeviceId && typeof deviceId === 'string' && deviceId !== own) {
+          // Another device's name with this token: refused as such, whatever else the body holds.
+          expect([label, answer.status]).toEqual([label, 403]);
+        }
+      }),
+      { numRuns: 400 },
+    );
+    const stored = query<{ id: string; device_id: string }>(
+      server,
+      `SELECT id, device_id FROM alerts WHERE device_id LIKE 'pi-body-%'`,
+    );
+    const storedIds = new Set(stored.map((row) => row.id));
+    expect(storedIds).toEqual(created);
+    expect(
+      query(server, "SELECT id FROM alerts WHERE device_id NOT LIKE 'pi-body-%' AND device_id <> 'pi-fuzz'"),
+    ).toEqual([]);
+    // The oracle must have seen passes too, not only refusals.
+    expect(created.size).toBeGreaterThan(5);
+    expect((await send(server.url, 'GET', '/health/ready')).status).toBe(200);
+  }, 120_000);
+});
+
 describe('fuzz: Authorization on the device routes', () => {
   const created = new Set<string>();
 
