@@ -12,6 +12,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
+import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuthController } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         HealthModule,
         LiveModule,
         DashboardModule,
+        ApiDocsModule,
       ],
       providers: [
         MetricsStateBinding,

@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { describeApi } from './api-docs/api-document';
+import { ApiDocsService } from './api-docs/api-docs.service';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { accessLog, createRootLogger } from './observability/logging';
@@ -26,6 +28,7 @@ export async function createServer(config: AppConfig): Promise<NestExpressApplic
   app.set('trust proxy', 'loopback');
   app.use(accessLog(logger));
   app.use(helmet(SECURITY_HEADERS));
+  app.get(ApiDocsService).describeWith(() => describeApi(app));
   // No app.enableCors(): no Access-Control-Allow-Origin is ever sent, so no other site's script
   // can read an answer; the session cookie is SameSite=Strict, so none can act with it either.
   app.flushLogs();

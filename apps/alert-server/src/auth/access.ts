@@ -1,4 +1,5 @@
 import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { OperatorIdentity } from './operator-auth.service';
 
@@ -19,6 +20,22 @@ export const PublicAccess = () => SetMetadata(ACCESS, { kind: 'public' } satisfi
 export const DeviceAccess = (deviceIdFrom: 'body' | 'param') =>
   SetMetadata(ACCESS, { kind: 'device', deviceIdFrom } satisfies Access);
 export const MetricsAccess = () => SetMetadata(ACCESS, { kind: 'metrics' } satisfies Access);
+
+/**
+ * Who may call a route: what its handler or its controller says, else an operator. The guard
+ * and the OpenAPI document both read it here, so the document cannot promise other access.
+ */
+export function routeAccess(
+  reflector: Reflector,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Reflector's own type
+  handler: Function,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  controller: Function,
+): Access {
+  return (
+    reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, controller]) ?? { kind: 'operator' }
+  );
+}
 
 /** What the guard learned about the caller, kept on the request for the handlers. */
 export interface Caller {

@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { DEVICE_TOKEN_REFUSED, DeviceTokenRefusedEvent } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ACCESS, Access, setCaller } from './access';
+import { routeAccess, setCaller } from './access';
 import { DeviceAuthService } from './device-auth.service';
 import { OperatorAuthService } from './operator-auth.service';
 import { RefusedAddresses } from './refused-addresses';
@@ -41,10 +41,7 @@ export class AuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? { kind: 'operator' };
+    const access = routeAccess(this.reflector, context.getHandler(), context.getClass());
     const req = context.switchToHttp().getRequest<Request>();
     switch (access.kind) {
       case 'public':

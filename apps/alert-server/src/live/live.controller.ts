@@ -1,5 +1,7 @@
 import { Controller, Get, HttpException, HttpStatus, Inject, Logger, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiErrors } from '../api-docs/responses';
 import { callerOf } from '../auth/access';
 import { OperatorAuthService } from '../auth/operator-auth.service';
 import { hashSecret } from '../auth/secrets';
@@ -8,6 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LiveHub } from './live-hub';
 import { MAX_STREAMS_PER_SESSION, StreamQuota } from './stream-quota';
 
+@ApiTags('live')
 @Controller('events')
 export class LiveController {
   private readonly logger = new Logger(LiveController.name);
@@ -19,8 +22,22 @@ export class LiveController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `text/event-stream` of alert.* and device.* events (contract §3, live events). */
+  /** The dashboard follows it; so can any client that reads server-sent events. */
   @Get()
+  @ApiOperation({
+    summary: 'Live events, as server-sent events',
+    description:
+      'Event names: `alert.created`, `alert.acknowledged`, `alert.resolved` (data: the alert), `device.online`, `device.offline` (data: the device). A comment line at least every 15 s keeps proxies from closing the stream.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'the stream, open until the client or the session ends it',
+    schema: { type: 'string' },
+  })
+  @ApiErrors(
+    [401, 'no operator session: sign in first'],
+    [429, 'this session already has the most streams allowed'],
+  )
   stream(@Req() req: Request, @Res() res: Response): void {
     const release = this.takeStreamPlace(req);
     res.writeHead(200, {

@@ -1,7 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../api-docs/responses';
 import { MetricsAccess } from '../auth/access';
 import { MetricsService } from './metrics.service';
 
+@ApiTags('operations')
 @Controller('metrics')
 @MetricsAccess()
 export class MetricsController {
@@ -9,6 +12,10 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Metrics for Prometheus' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string' } })
+  @ApiErrors([401, 'VIGIE_METRICS_TOKEN is set and this is not `Authorization: Bearer <it>`'])
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }
