@@ -163,7 +163,7 @@ export class Delivery {
       const waitMs = this.retryAt - Date.now();
       if (waitMs > 0) nextCheckMs = Math.min(nextCheckMs, waitMs);
       else {
-        const oldest = await this.firstReadable(queued);
+        const oldest = await this.spool.firstReadable(queued);
         if (oldest) this.head = this.send(oldest, true);
       }
     }
@@ -175,15 +175,6 @@ export class Delivery {
     if (this.lastEndedSlow) return 0;
     const firstStart = Math.min(...[...this.inFlight.values()].map((request) => request.startedAt));
     return Math.max(0, firstStart + HANG_MS - Date.now());
-  }
-
-  /** The first of these alerts that can still be read, in the order given. */
-  private async firstReadable(ids: string[]): Promise<AlertBody | null> {
-    for (const id of ids) {
-      const alert = await this.spool.load(id);
-      if (alert) return alert;
-    }
-    return null;
   }
 
   /** Sends one request for `alert` and applies its outcome; the oldest alert's sets the backoff. */

@@ -92,6 +92,20 @@ export class Spool {
     return this.read(`${id}.json`);
   }
 
+  /** The first of these alerts that can still be read, in the order given. */
+  async firstReadable(ids: string[]): Promise<AlertBody | null> {
+    for (const id of ids) {
+      const alert = await this.load(id);
+      if (alert) return alert;
+    }
+    return null;
+  }
+
+  /** The oldest alert waiting, or null when the spool is empty. */
+  async oldest(): Promise<AlertBody | null> {
+    return this.firstReadable(await this.ids());
+  }
+
   async depth(): Promise<number> {
     return (await this.files()).length;
   }
