@@ -1,4 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { CreateAlertDto, HandleAlertDto, HeartbeatDto, ListAlertsQuery, LoginDto } from '@app/contracts';
+import { getMetadataStorage } from 'class-validator';
 import request from 'supertest';
 import { stopAndRemove } from './support/lifecycle';
 import { answeredRoutes, DocumentedOperation, documentedOperations } from './support/openapi';
@@ -12,7 +14,11 @@ import { expectStatus } from './support/vigie-api';
  */
 describe('the OpenAPI document', () => {
   let server: TestServer;
-  let document: { openapi: string; paths: Record<string, Record<string, unknown>> };
+  let document: {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+  };
   let operations: DocumentedOperation[];
 
   beforeAll(async () => {
@@ -81,6 +87,38 @@ describe('the OpenAPI document', () => {
     }
 
     expect(mismatches).toEqual([]);
+  });
+
+  it.each([CreateAlertDto, HandleAlertDto, HeartbeatDto, LoginDto].map((dto) => [dto.name, dto] as const))(
+    'describes every field %s validates, and which are required',
+    (_name, dto) => {
+      const schema = document.components.schemas[dto.name];
+      const validated = new Set(
+        getMetadataStorage()
+          .getTargetValidationMetadatas(dto, '', true, false)
+          .map((rule) => rule.propertyName),
+      );
+
+      expect(Object.keys(schema.properties ?? {}).sort()).toEqual([...validated].sort());
+      expect(schema.required ?? []).toEqual(
+        dto === CreateAlertDto ? ['deviceId', 'type'] : dto === LoginDto ? ['name', 'password'] : [],
+      );
+    },
+  );
+
+  it('describes the query of GET /alerts field by field', () => {
+    const parameters = (document.paths['/alerts'].get as { parameters: Array<{ name: string; in: string }> })
+      .parameters;
+    const validated = getMetadataStorage()
+      .getTargetValidationMetadatas(ListAlertsQuery, '', true, false)
+      .map((rule) => rule.propertyName);
+
+    expect(
+      parameters
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual([...new Set(validated)].sort());
   });
 
   it('GET /api/docs is a page whose scripts, styles and icon all come from this server', async () => {
