@@ -12,10 +12,10 @@ import {
 } from './support/server-process';
 
 /**
- * The server binary's device and operator commands (contract §6), run as an administrator
+ * The server binary's device and operator commands, run as an administrator
  * would, on a real store file; then with a running server (VIGIE_AUTH=required): what the
- * commands make and undo takes effect on the very next request, and the audit lines (contract
- * §6, issue 5 "Audit") come out with their stable codes. Build first: `npx nest build alert-server`.
+ * commands make and undo takes effect on the very next request, and the audit lines (issue 5
+ * "Audit") come out with their stable codes. Build first: `npx nest build alert-server`.
  */
 
 const PASSWORD = 'correct horse battery';

@@ -15,7 +15,7 @@ import { ServerProcess, cleanupServerProcesses, makeTempDir, request } from './s
 import { HttpsProxy, makeTestCertificates, startHttpsProxy } from './support/tls-proxy';
 
 /**
- * The button agent against a server that enforces device tokens (contract §5 and §6, issue 5),
+ * The button agent against a server that enforces device tokens (issue 5),
  * real processes only; tokens are made and revoked with the server binary's `device` commands,
  * as an administrator would. What the server stored is read from its SQLite file.
  * Build first: `npm run build`.

@@ -13,7 +13,7 @@ import { REPO_ROOT, ServerProcess, cleanupServerProcesses, request } from './sup
 
 /**
  * The button agent and the alert server as they run in production, real processes only; the
- * hardware is the one thing simulated: the keyboard driver is the lab's button (contract §5).
+ * hardware is the one thing simulated: the keyboard driver is the lab's button.
  * Build first: `npx nest build alert-server && npx nest build button-agent`.
  */
 

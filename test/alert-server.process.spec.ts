@@ -16,7 +16,7 @@ import {
 
 /**
  * The built alert server as operators run it: restarts, crashes, signals, configuration and
- * logs (contract §1, §2, "a 2xx means the alert is on disk"). Build first: `npx nest build alert-server`.
+ * logs, configuration from the environment, and "a 2xx means the alert is on disk". Build first: `npx nest build alert-server`.
  */
 
 const TYPES = ['fire', 'intrusion', 'medical', 'panic', 'test'] as const;

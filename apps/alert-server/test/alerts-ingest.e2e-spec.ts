@@ -20,7 +20,7 @@ import {
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
-/** POST /alerts, contract §3: every row of its table, and the field rules above it. */
+/** POST /alerts: every case of the public API (new, retry, conflict, invalid, too large, not JSON) and its field rules. */
 describe('POST /alerts', () => {
   let server: TestServer;
   let url: string;

@@ -4,7 +4,7 @@ import { stopAndRemove } from './support/lifecycle';
 import { startTestServer, TestServer } from './support/test-server';
 import { expectStatus } from './support/vigie-api';
 
-/** What a supervisor and a load balancer ask (contract §3, Operations). */
+/** What a supervisor and a load balancer ask. */
 describe('health', () => {
   let server: TestServer;
 

@@ -26,7 +26,7 @@ import { TestServer, startTestServer } from './support/test-server';
 import { alertBody } from './support/vigie-api';
 
 /**
- * Contract §6 and issue 5's acceptance, against the real server with VIGIE_AUTH=required: every
+ * Who may call what, and issue 5's acceptance, against the real server with VIGIE_AUTH=required: every
  * protected route refuses a caller without the right credentials (the right status, the NestJS
  * error shape, and nothing stored or changed, read from the SQLite file), accepts the right
  * ones, and the signed-in operator, not the body, says who handled an alert.

@@ -18,7 +18,7 @@ import { TestServer, startTestServer } from './support/test-server';
 fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: Number(process.env.VIGIE_FC_SEED ?? 20261124) });
 
 /**
- * Property tests of the three doors (contract §6), judged by an oracle written from HTTP and
+ * Property tests of the three doors (devices, operators, metrics), judged by an oracle written from HTTP and
  * the contract: whatever a client puts in `Authorization`, `Cookie` or a sign-in body, the
  * answer is never a 5xx and never a pass unless the request carries the real credential.
  * Headers go out as raw bytes on a socket, so nothing on the client side cleans them up.

@@ -19,7 +19,7 @@ import { TestServer, startTestServer } from './support/test-server';
 import { alertBody, scrapeMetrics } from './support/vigie-api';
 
 /**
- * Contract §6 limits: failed sign-ins from one address are slowed, then refused with 429 and
+ * Rate limits: failed sign-ins from one address are slowed, then refused with 429 and
  * Retry-After; a device pressing at any human pace is never limited, while one flooding
  * POST /alerts is refused (429, counted) without touching the other devices.
  */

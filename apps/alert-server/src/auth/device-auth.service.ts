@@ -12,7 +12,7 @@ const DEVICE_TOKEN_PREFIX = 'vgd_';
 const MAX_TOKEN_LENGTH = 256;
 
 /**
- * Device tokens (contract §6): made here, shown once, stored as a SHA-256. Every check asks
+ * Device tokens: made here, shown once, stored as a SHA-256. Every check asks
  * the store whether the tokens changed, so a token revoked from the command line is refused
  * on the very next request.
  */

@@ -29,7 +29,7 @@ export interface Session extends OperatorIdentity {
 
 export class OperatorInputError extends Error {}
 
-/** Operator accounts and their sessions (contract §6). */
+/** Operator accounts and their sessions. */
 @Injectable()
 export class OperatorAuthService {
   private readonly failures = new LoginFailures();

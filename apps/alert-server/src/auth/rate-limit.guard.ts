@@ -58,7 +58,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       { code: 'RATE_LIMITED', address: req.ip, deviceId, route: `${req.method} ${req.path}`, retryAfter },
       `too many ${what}`,
     );
-    // The contract's error shape: ThrottlerException alone would answer `"error": "ThrottlerException"`.
+    // The NestJS error shape every error has: ThrottlerException alone would answer `"error": "ThrottlerException"`.
     throw new HttpException(
       HttpException.createBody(`too many ${what}: retry after ${retryAfter} s`, 'Too Many Requests', 429),
       HttpStatus.TOO_MANY_REQUESTS,

@@ -2,7 +2,7 @@ import { ConfigError, Env, EnvReader, InvalidValue, integerIn, oneOf } from '@ap
 
 export { ConfigError };
 
-/** The alert server's settings, read once from the environment at start-up (contract §2). */
+/** The alert server's settings, read once from the environment at start-up. */
 export interface AppConfig {
   port: number;
   host: string;

@@ -16,7 +16,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const readBytes = raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
 
 /**
- * The API speaks JSON objects only (contract §3). Errors are thrown as HTTP exceptions so
+ * The API speaks JSON objects only. Errors are thrown as HTTP exceptions so
  * the one exception filter answers them in the NestJS error shape like every other fault.
  */
 @Injectable()

@@ -5,7 +5,7 @@ import { pino, stdTimeFunctions, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 
-/** The process's logger: one JSON object per line with `level`, `time` and `msg` (contract §1); pretty for humans. */
+/** The process's logger: one JSON object per line with `level`, `time` and `msg`; pretty for humans. */
 export function createRootLogger(config: AppConfig): Logger {
   return pino({
     level: config.logLevel,

@@ -14,7 +14,7 @@ export interface MetricsStateSource {
 }
 
 /**
- * The metrics of contract §4, in a registry of this application's own (so several apps in
+ * The metrics Prometheus scrapes (their names are public: dashboards and alert rules use them), in a registry of this application's own (so several apps in
  * one test process never collide), plus prom-client's process and Node.js defaults.
  */
 @Injectable()

@@ -7,8 +7,8 @@ const ERROR_NAMES: Record<number, string> = {
 };
 
 /**
- * Asserts the contract's error shape `{statusCode, error, message}` and that, for each of
- * `fields`, some message names it (contract §3: "each naming the field at fault").
+ * Asserts the NestJS error shape `{statusCode, error, message}` and that, for each of
+ * `fields`, some message names it (each message names the field at fault).
  * Returns the messages for further checks.
  */
 export function expectHttpError(

@@ -196,7 +196,7 @@ const ERROR_NAMES: Record<number, string> = {
   429: 'Too Many Requests',
 };
 
-/** The NestJS error shape (contract §3) with this status: `message` a string or a list of strings. */
+/** The NestJS error shape with this status: `message` a string or a list of strings. */
 export function expectError(res: Answer, status: number): void {
   expect({ status: res.status, body: res.json }).toEqual({
     status,

@@ -1,4 +1,4 @@
-/** Exit statuses of the agent's commands (contract §5; sysexits.h numbers where they exist). */
+/** Exit statuses of the agent's commands, which scripts rely on (sysexits.h numbers where they exist). */
 export const EXIT = {
   OK: 0,
   FAILURE: 1,

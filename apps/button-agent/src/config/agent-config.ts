@@ -16,7 +16,7 @@ export interface ButtonConfig {
   label: string | null;
 }
 
-/** The agent's settings (contract §5), validated once at start-up. */
+/** The agent's settings (its environment, as the README lists it), validated once at start-up. */
 export interface AgentConfig {
   serverUrl: URL;
   deviceId: string;

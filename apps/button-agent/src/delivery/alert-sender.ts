@@ -4,7 +4,7 @@ import { AlertBody } from '../spool/spooled-alert';
 import { parseRetryAfter } from './backoff';
 import { ALERT_RESPONSE_TIMEOUT_MS, networkErrorCode } from './http-client';
 
-/** What to do with an alert after one delivery attempt (contract §5). */
+/** What to do with an alert after one delivery attempt: done, retry, or set aside as rejected. */
 export type DeliveryOutcome =
   | { kind: 'accepted'; status: number }
   /** The server refused the alert itself: retrying the same body can never succeed. */

@@ -51,7 +51,7 @@ export function createServerClient(config: AgentConfig): AxiosInstance {
 
 /**
  * What an https server is checked against when VIGIE_CA_FILE is set: that CA in addition to the
- * system's (Node's bundled roots and NODE_EXTRA_CA_CERTS), as contract §5 says ("extra CA").
+ * system's (Node's bundled roots and NODE_EXTRA_CA_CERTS): VIGIE_CA_FILE is an extra CA.
  * Node's `ca` option alone replaces them, so a server that moves to a public certificate would
  * be refused. Built once, so each new TLS connection does not parse the ~150 roots again.
  * Undefined (Node's defaults) without VIGIE_CA_FILE.

@@ -7,7 +7,7 @@ import { ButtonEdge, ButtonInput, DriverProbe } from './button-input';
 export type KeyboardInputStream = NodeJS.ReadableStream & { isTTY?: boolean };
 
 /**
- * The lab's simulated button (contract §5): each line read presses a button. An empty line
+ * The lab's simulated button: each line read presses a button. An empty line
  * presses the first configured button; a line holding a configured PIN, LABEL or TYPE (in that
  * order of precedence, trimmed, label and type without regard to case) presses that button.
  * Anything else presses nothing and is logged with the words that would work: a typo must not

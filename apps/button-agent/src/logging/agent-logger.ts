@@ -7,7 +7,7 @@ export type AgentLogger = Logger;
 export const AGENT_LOGGER = Symbol('AGENT_LOGGER');
 
 /**
- * One JSON object per line on stdout with `level`, `time`, `msg` (contract §1), or pretty
+ * One JSON object per line on stdout with `level`, `time`, `msg` (what journald and log tools read), or pretty
  * lines for humans. Written synchronously: a crash right after a line must not lose it.
  */
 export function createAgentLogger(

@@ -12,7 +12,7 @@ export function defaultSeverity(type: AlertType): AlertSeverity {
   return type === 'test' ? 'info' : 'critical';
 }
 
-/** The alert resource, as the HTTP API returns it (contract §3). */
+/** The alert resource, as the HTTP API returns it. */
 export interface Alert {
   id: string;
   deviceId: string;

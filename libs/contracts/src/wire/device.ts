@@ -3,7 +3,7 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export type DeviceStatus = 'online' | 'offline';
 
-/** The device resource, as `GET /devices` returns it (contract §3). */
+/** The device resource, as `GET /devices` returns it. */
 export interface Device {
   id: string;
   location: string | null;

@@ -47,7 +47,7 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-// --- operator sessions (contract §6) -------------------------------------------------------
+// --- operator sessions -------------------------------------------------------------------
 
 export interface OperatorSession {
   name: string;
