@@ -35,9 +35,9 @@ export function isAdminCommand(args: readonly string[]): boolean {
 }
 
 /**
- * The device and operator commands (`device add|list|revoke`, `operator add|list|remove`). They work on the store directly (the
- * server may be running: SQLite lets both write), and their effect is immediate, since the
- * server reads tokens and sessions from the store on every request.
+ * The device and operator commands (`device add|list|revoke`, `operator add|list|remove`). They
+ * work on the store directly (the server may be running: SQLite lets both write), and their effect
+ * is immediate, since the server reads tokens and sessions from the store on every request.
  */
 export async function runAdminCommand(
   args: readonly string[],
