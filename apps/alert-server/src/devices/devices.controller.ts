@@ -17,7 +17,7 @@ export class DevicesController {
   @DeviceAccess('param')
   @DeviceRateLimit()
   @HttpCode(204)
-  @ApiParam({ name: 'deviceId', pattern: DEVICE_ID_PATTERN.source })
+  @ApiParam({ name: 'deviceId', schema: { type: 'string', pattern: DEVICE_ID_PATTERN.source } })
   @ApiOperation({
     summary: 'A device says it is alive',
     description: 'A device is known from its first heartbeat or alert.',
