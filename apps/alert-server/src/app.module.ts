@@ -10,6 +10,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
+import { APP_STORE } from './app-store';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
 import { ApiDocsModule } from './api-docs/api-docs.module';
@@ -43,7 +44,8 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot(loggingOptions(logger)),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         EventsModule,
-        StoreModule,
+        // The store knows no feature: it gets the tables, writes and migrations composed here.
+        StoreModule.forRoot(APP_STORE),
         AuthModule,
         ObservabilityModule,
         DevicesModule,

@@ -1,4 +1,4 @@
-import { AlertsTable } from '../store/schema';
+import { AlertsTable } from './alerts.schema';
 import { contentDifferences } from './alert.mapper';
 
 const stored: AlertsTable = {

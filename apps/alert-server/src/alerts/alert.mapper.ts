@@ -1,5 +1,5 @@
 import { Alert, AlertSeverity, AlertStatus, AlertType } from '@app/contracts';
-import { AlertsTable } from '../store/schema';
+import { AlertsTable } from './alerts.schema';
 
 export function toAlert(row: AlertsTable): Alert {
   return {

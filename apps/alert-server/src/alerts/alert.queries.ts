@@ -1,5 +1,6 @@
-import type { AlertsTable } from '../store/schema';
+import type { Database } from '../app-store';
 import { PreparedQuery, placeholderRow } from '../store/prepared-query';
+import type { AlertsTable } from './alerts.schema';
 
 /** Every column, in the order of the prepared insert's parameters. */
 export const ALERT_COLUMNS = [
@@ -26,14 +27,16 @@ export const ALERT_COLUMNS = [
  * Inserts unless the id exists; in one statement, so the check and the insert cannot race.
  * Nothing returned: an inserted row is exactly the one given.
  */
-export const insertAlertIfAbsent = new PreparedQuery<never>(ALERT_COLUMNS.length, (db, placeholders) =>
-  db
-    .insertInto('alerts')
-    .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
-    .onConflict((conflict) => conflict.column('id').doNothing()),
+export const insertAlertIfAbsent = new PreparedQuery<Database, never>(
+  ALERT_COLUMNS.length,
+  (db, placeholders) =>
+    db
+      .insertInto('alerts')
+      .values(placeholderRow<AlertsTable>(ALERT_COLUMNS, placeholders))
+      .onConflict((conflict) => conflict.column('id').doNothing()),
 );
 
-export const findAlertById = new PreparedQuery<AlertsTable>(1, (db, [id]) =>
+export const findAlertById = new PreparedQuery<Database, AlertsTable>(1, (db, [id]) =>
   db
     .selectFrom('alerts')
     .selectAll()

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALERT_STATUSES, ALERT_TYPES, AlertStatus, CreateAlertDto, ListAlertsQuery } from '@app/contracts';
 import { CompiledQuery } from 'kysely';
-import type { AlertsTable } from '../store/schema';
+import { APP_STORE, AppStore } from '../app-store';
 import { Store } from '../store/store';
 import { AlertCursor } from './alert-cursor';
 import { AlertsRepository } from './alerts.repository';
+import type { AlertsTable } from './alerts.schema';
 import { newAlertRow } from './alerts.service';
 
 const DEVICES = ['pi-a', 'pi-b', 'pi-c'];
@@ -31,13 +32,13 @@ function queryShapes(): Array<[string, ListAlertsQuery, AlertCursor | null]> {
 
 describe('AlertsRepository.list', () => {
   let dir: string;
-  let store: Store;
+  let store: AppStore;
   let repository: AlertsRepository;
   const stored: AlertsTable[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-list-'));
-    store = await Store.open(join(dir, 'vigie.db'), { writer: 'main', checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main', checkpointer: false });
     repository = new AlertsRepository(store);
     // Alerts in every status, of several devices and types, two by two at the same reception
     // instant (the id breaks the tie).

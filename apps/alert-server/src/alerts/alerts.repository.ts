@@ -1,14 +1,35 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ALERT_STATUSES, AlertStatus, ListAlertsQuery } from '@app/contracts';
 import { SelectQueryBuilder, sql } from 'kysely';
-import { AlertsTable, Database } from '../store/schema';
+import type { AppStore, Database } from '../app-store';
 import { Store } from '../store/store';
 import { findAlertById } from './alert.queries';
 import { AlertCursor } from './alert-cursor';
+import type { AlertsTable } from './alerts.schema';
+import type {
+  AcknowledgeOutcome,
+  CreateAlertOutcome,
+  HandleAlertArgs,
+  ResolveOutcome,
+} from './alerts.writes';
 
+/** The alerts in the store: reads, and the writes (`alerts.writes.ts`) by name. */
 @Injectable()
 export class AlertsRepository {
-  constructor(private readonly store: Store) {}
+  constructor(@Inject(Store) private readonly store: AppStore) {}
+
+  /** Stores the alert (with its device's last-seen) unless its id exists: then the stored one. */
+  create(row: AlertsTable): Promise<CreateAlertOutcome> {
+    return this.store.write('alert.create', row);
+  }
+
+  acknowledge(args: HandleAlertArgs): Promise<AcknowledgeOutcome> {
+    return this.store.write('alert.acknowledge', args);
+  }
+
+  resolve(args: HandleAlertArgs): Promise<ResolveOutcome> {
+    return this.store.write('alert.resolve', args);
+  }
 
   async findById(id: string): Promise<AlertsTable | undefined> {
     const [row] = await findAlertById.execute(this.store.db, [id]);

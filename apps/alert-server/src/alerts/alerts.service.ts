@@ -16,12 +16,11 @@ import {
   uuidv7,
 } from '@app/contracts';
 import { DevicesService } from '../devices/devices.service';
-import { AlertsTable } from '../store/schema';
-import { Store } from '../store/store';
 import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
+import { AlertsTable } from './alerts.schema';
 import { HandleAlertArgs } from './alerts.writes';
 import { DomainEvents } from '../events/domain-events';
 
@@ -40,7 +39,6 @@ export interface CreateAlertResult {
 @Injectable()
 export class AlertsService {
   constructor(
-    private readonly store: Store,
     private readonly alerts: AlertsRepository,
     private readonly devices: DevicesService,
     private readonly events: DomainEvents,
@@ -50,7 +48,7 @@ export class AlertsService {
   async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
     const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
-    const outcome = await this.store.write('alert.create', row);
+    const outcome = await this.alerts.create(row);
 
     if (outcome.created) {
       const alert = toAlert(row);
@@ -90,7 +88,7 @@ export class AlertsService {
 
   /** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
   async acknowledge(id: string, handling: Handling, at = new Date()): Promise<Alert> {
-    const outcome = await this.store.write('alert.acknowledge', handleArgs(id, handling, at));
+    const outcome = await this.alerts.acknowledge(handleArgs(id, handling, at));
     if (outcome.kind === 'missing') throw alertNotFound(id);
     if (outcome.kind === 'resolved') {
       throw new ConflictException(`alert ${id} is already resolved: it can no longer be acknowledged`);
@@ -102,7 +100,7 @@ export class AlertsService {
 
   /** Resolving twice returns the alert as the first resolution left it. */
   async resolve(id: string, handling: Handling, at = new Date()): Promise<Alert> {
-    const outcome = await this.store.write('alert.resolve', handleArgs(id, handling, at));
+    const outcome = await this.alerts.resolve(handleArgs(id, handling, at));
     if (outcome.kind === 'missing') throw alertNotFound(id);
     const alert = toAlert(outcome.row);
     if (outcome.kind === 'changed')

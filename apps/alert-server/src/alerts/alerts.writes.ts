@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely';
 import { recordDeviceSeen } from '../devices/devices.writes';
-import type { AlertsTable, Database } from '../store/schema';
+import type { Database } from '../app-store';
 import type { WriteOperation } from '../store/write-operation';
 import { ALERT_COLUMNS, findAlertById, insertAlertIfAbsent } from './alert.queries';
+import type { AlertsTable } from './alerts.schema';
 
 /** A new alert is the row given, so only a retry carries the stored row back. */
 export type CreateAlertOutcome = { created: true } | { created: false; stored: AlertsTable };
@@ -22,7 +23,7 @@ export type ResolveOutcome =
   { kind: 'missing' } | { kind: 'unchanged' | 'changed'; row: AlertsTable; wasOpen: boolean };
 
 /** A new alert with its device's last-seen, or the stored one when the id exists (a retry). */
-const create: WriteOperation<AlertsTable, CreateAlertOutcome> = async (trx, row) => {
+const create: WriteOperation<Database, AlertsTable, CreateAlertOutcome> = async (trx, row) => {
   const inserted = await insertAlertIfAbsent.run(
     trx,
     ALERT_COLUMNS.map((column) => row[column]),
@@ -37,7 +38,7 @@ const create: WriteOperation<AlertsTable, CreateAlertOutcome> = async (trx, row)
 };
 
 /** The first acknowledgement stands; a resolved alert can no longer be acknowledged. */
-const acknowledge: WriteOperation<HandleAlertArgs, AcknowledgeOutcome> = async (
+const acknowledge: WriteOperation<Database, HandleAlertArgs, AcknowledgeOutcome> = async (
   trx,
   { id, at, by, note },
 ) => {
@@ -55,7 +56,10 @@ const acknowledge: WriteOperation<HandleAlertArgs, AcknowledgeOutcome> = async (
 };
 
 /** Resolving twice leaves the alert as the first resolution left it. */
-const resolve: WriteOperation<HandleAlertArgs, ResolveOutcome> = async (trx, { id, at, by, note }) => {
+const resolve: WriteOperation<Database, HandleAlertArgs, ResolveOutcome> = async (
+  trx,
+  { id, at, by, note },
+) => {
   const [row] = await findAlertById.execute(trx, [id]);
   if (!row) return { kind: 'missing' };
   if (row.status === 'resolved') return { kind: 'unchanged', row, wasOpen: false };

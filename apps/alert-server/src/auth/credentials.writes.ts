@@ -1,8 +1,9 @@
-import type { DeviceCredentialsTable } from '../store/schema';
+import type { Database } from '../app-store';
 import type { WriteOperation } from '../store/write-operation';
+import type { DeviceCredentialsTable } from './credentials.schema';
 
 /** Stores a device's token; false if the device already has one that is not revoked. */
-const add: WriteOperation<DeviceCredentialsTable, boolean> = async (trx, row) => {
+const add: WriteOperation<Database, DeviceCredentialsTable, boolean> = async (trx, row) => {
   const existing = await trx
     .selectFrom('device_credentials')
     .select('revoked_at')
@@ -25,7 +26,10 @@ const add: WriteOperation<DeviceCredentialsTable, boolean> = async (trx, row) =>
 };
 
 /** False if the device has no token or it is already revoked. */
-const revoke: WriteOperation<{ deviceId: string; at: string }, boolean> = async (trx, { deviceId, at }) => {
+const revoke: WriteOperation<Database, { deviceId: string; at: string }, boolean> = async (
+  trx,
+  { deviceId, at },
+) => {
   const result = await trx
     .updateTable('device_credentials')
     .set({ revoked_at: at })

@@ -1,6 +1,6 @@
 import { DeviceAuthService, bearerToken } from './device-auth.service';
 import { CredentialsSnapshot, type DeviceCredentialsRepository } from './device-credentials.repository';
-import type { DeviceCredentialsTable } from '../store/schema';
+import type { DeviceCredentialsTable } from './credentials.schema';
 
 /** The repository's contract, in memory. */
 class FakeCredentials {

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { APP_STORE, AppStore } from '../app-store';
 import { Store } from '../store/store';
 import { DeviceCredentialsRepository } from './device-credentials.repository';
 
 describe('DeviceCredentialsRepository: tokens in memory, re-read when they change', () => {
   let dir: string;
   let path: string;
-  let store: Store;
+  let store: AppStore;
   let repository: DeviceCredentialsRepository;
   /** Another connection, as an admin command in another process has. */
   let other: BetterSqlite3.Database;
@@ -16,7 +17,7 @@ describe('DeviceCredentialsRepository: tokens in memory, re-read when they chang
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-credentials-'));
     path = join(dir, 'vigie.db');
-    store = await Store.open(path, { checkpointer: false });
+    store = await Store.open(path, APP_STORE, { checkpointer: false });
     repository = new DeviceCredentialsRepository(store);
     other = new BetterSqlite3(path);
   });

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CompiledQuery } from 'kysely';
+import type { AppStore, Database } from '../app-store';
 import { PreparedQuery } from '../store/prepared-query';
-import { DeviceCredentialsTable } from '../store/schema';
 import { Store } from '../store/store';
+import type { DeviceCredentialsTable } from './credentials.schema';
 
 // Read on every device request: compiled once, like the statements of the ingestion path.
-const currentVersion = new PreparedQuery<{ version: number }>(0, (db) =>
+const currentVersion = new PreparedQuery<Database, { version: number }>(0, (db) =>
   db.selectFrom('credentials_version').select('version'),
 );
 
@@ -47,7 +48,7 @@ export class DeviceCredentialsRepository {
     this.versionThisTurn = null;
   };
 
-  constructor(private readonly store: Store) {}
+  constructor(@Inject(Store) private readonly store: AppStore) {}
 
   /**
    * The credentials as stored now. The version (moved by triggers on every change, from this

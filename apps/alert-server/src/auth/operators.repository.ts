@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { OperatorsTable, SessionsTable } from '../store/schema';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppStore } from '../app-store';
 import { Store } from '../store/store';
+import type { OperatorsTable, SessionsTable } from './operators.schema';
 
 /** Operators and their sessions: removing an operator ends their sessions in the same commit. */
 @Injectable()
 export class OperatorsRepository {
-  constructor(private readonly store: Store) {}
+  constructor(@Inject(Store) private readonly store: AppStore) {}
 
   find(id: string): Promise<OperatorsTable | undefined> {
     return this.store.db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,8 +1,9 @@
-import type { OperatorsTable, SessionsTable } from '../store/schema';
+import type { Database } from '../app-store';
 import type { WriteOperation } from '../store/write-operation';
+import type { OperatorsTable, SessionsTable } from './operators.schema';
 
 /** False if the name is taken. */
-const add: WriteOperation<OperatorsTable, boolean> = async (trx, row) => {
+const add: WriteOperation<Database, OperatorsTable, boolean> = async (trx, row) => {
   const inserted = await trx
     .insertInto('operators')
     .values(row)
@@ -12,13 +13,13 @@ const add: WriteOperation<OperatorsTable, boolean> = async (trx, row) => {
 };
 
 /** Removing an operator ends their sessions in the same commit. False if there is no such operator. */
-const remove: WriteOperation<{ id: string }, boolean> = async (trx, { id }) => {
+const remove: WriteOperation<Database, { id: string }, boolean> = async (trx, { id }) => {
   await trx.deleteFrom('sessions').where('operator_id', '=', id).execute();
   const removed = await trx.deleteFrom('operators').where('id', '=', id).executeTakeFirst();
   return Number(removed.numDeletedRows) === 1;
 };
 
-const addSession: WriteOperation<{ row: SessionsTable; expiredBefore: string }, void> = async (
+const addSession: WriteOperation<Database, { row: SessionsTable; expiredBefore: string }, void> = async (
   trx,
   { row, expiredBefore },
 ) => {
@@ -27,7 +28,7 @@ const addSession: WriteOperation<{ row: SessionsTable; expiredBefore: string }, 
   await trx.insertInto('sessions').values(row).execute();
 };
 
-const removeSession: WriteOperation<{ idHash: string }, boolean> = async (trx, { idHash }) => {
+const removeSession: WriteOperation<Database, { idHash: string }, boolean> = async (trx, { idHash }) => {
   const removed = await trx.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
   return Number(removed.numDeletedRows) === 1;
 };

@@ -5,6 +5,7 @@ import { DeviceAuthService } from '../auth/device-auth.service';
 import { DeviceCredentialsRepository } from '../auth/device-credentials.repository';
 import { OperatorAuthService, OperatorInputError } from '../auth/operator-auth.service';
 import { OperatorsRepository } from '../auth/operators.repository';
+import { APP_STORE, AppStore } from '../app-store';
 import { AppConfig } from '../config/app-config';
 import { Store } from '../store/store';
 import { UsageError, onlyOne, parse, table } from './command-line';
@@ -44,11 +45,11 @@ export async function runAdminCommand(
   config: AppConfig,
   io: AdminIo,
 ): Promise<number> {
-  let store: Store | null = null;
+  let store: AppStore | null = null;
   try {
     const [subject, verb, ...rest] = args;
     const command = subject === 'device' ? deviceCommand(verb, rest) : operatorCommand(verb, rest);
-    store = await Store.open(config.sqlitePath, { writer: 'main', checkpointer: false });
+    store = await Store.open(config.sqlitePath, APP_STORE, { writer: 'main', checkpointer: false });
     return await command(store, io);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -65,10 +66,10 @@ export async function runAdminCommand(
   }
 }
 
-type Command = (store: Store, io: AdminIo) => Promise<number>;
+type Command = (store: AppStore, io: AdminIo) => Promise<number>;
 
 function deviceCommand(verb: string | undefined, rest: string[]): Command {
-  const devices = (store: Store) => new DeviceAuthService(new DeviceCredentialsRepository(store));
+  const devices = (store: AppStore) => new DeviceAuthService(new DeviceCredentialsRepository(store));
   switch (verb) {
     case 'add': {
       const { positional, options } = parse(rest, ['--location']);
@@ -128,7 +129,7 @@ function deviceCommand(verb: string | undefined, rest: string[]): Command {
 }
 
 function operatorCommand(verb: string | undefined, rest: string[]): Command {
-  const operators = (store: Store) =>
+  const operators = (store: AppStore) =>
     new OperatorAuthService(new OperatorsRepository(store), new DomainEvents(new EventEmitter2()));
   switch (verb) {
     case 'add': {

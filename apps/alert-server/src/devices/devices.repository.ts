@@ -1,12 +1,18 @@
-import { Injectable } from '@nestjs/common';
-import { DevicesTable } from '../store/schema';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppStore } from '../app-store';
 import { Store } from '../store/store';
+import type { DevicesTable } from './devices.schema';
 
 @Injectable()
 export class DevicesRepository {
-  constructor(private readonly store: Store) {}
+  constructor(@Inject(Store) private readonly store: AppStore) {}
 
   findAll(): Promise<DevicesTable[]> {
     return this.store.db.selectFrom('devices').selectAll().execute();
+  }
+
+  /** Stores the device's whole known state, as `row` returns it when its commit's batch is sent. */
+  save(row: () => DevicesTable): Promise<void> {
+    return this.store.write('device.upsert', row);
   }
 }

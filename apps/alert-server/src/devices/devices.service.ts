@@ -8,9 +8,8 @@ import {
   HeartbeatDto,
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DevicesTable } from '../store/schema';
-import { Store } from '../store/store';
 import { DevicesRepository } from './devices.repository';
+import { DevicesTable } from './devices.schema';
 import { DomainEvents } from '../events/domain-events';
 
 interface DeviceState {
@@ -39,7 +38,6 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly store: Store,
     private readonly repository: DevicesRepository,
     private readonly events: DomainEvents,
   ) {
@@ -127,7 +125,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
   /** Queues one write of the device's current state; callers meanwhile share that write. */
   private persist(deviceId: string): Promise<void> {
     const state = this.devices.get(deviceId)!;
-    state.pendingPersist ??= this.store.write('device.upsert', () => {
+    state.pendingPersist ??= this.repository.save(() => {
       state.pendingPersist = null;
       return { ...state.row };
     });

@@ -1,7 +1,8 @@
 import type { Transaction } from 'kysely';
-import type { Database, DevicesTable } from '../store/schema';
+import type { Database } from '../app-store';
 import { PreparedQuery, placeholderRow } from '../store/prepared-query';
 import type { WriteOperation } from '../store/write-operation';
+import type { DevicesTable } from './devices.schema';
 
 const DEVICE_COLUMNS = [
   'id',
@@ -14,7 +15,7 @@ const DEVICE_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof DevicesTable>;
 
 /** Insert a device, or move its last-seen forward (never back) and keep a known location. */
-const recordSeen = new PreparedQuery<never>(DEVICE_COLUMNS.length, (db, placeholders) =>
+const recordSeen = new PreparedQuery<Database, never>(DEVICE_COLUMNS.length, (db, placeholders) =>
   db
     .insertInto('devices')
     .values(placeholderRow<DevicesTable>(DEVICE_COLUMNS, placeholders))
@@ -43,7 +44,7 @@ export async function recordDeviceSeen(
 }
 
 /** The device's whole known state (heartbeats and liveness keep it in memory). */
-const upsert: WriteOperation<DevicesTable, void> = async (trx, row) => {
+const upsert: WriteOperation<Database, DevicesTable, void> = async (trx, row) => {
   await trx
     .insertInto('devices')
     .values(row)

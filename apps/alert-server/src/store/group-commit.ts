@@ -1,7 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import { diskErrorCode } from './disk-error';
-import type { Database } from './schema';
-import { WRITES, WriteError, WriteOutcome, WriteRequest } from './writes';
+import { STORE_WRITES } from './store.writes';
+import type { WriteRegistry } from './write-operation';
+import type { WriteError, WriteOutcome, WriteRequest } from './writes';
 
 /**
  * Runs a group commit's writes in one transaction. If a write throws, the transaction is
@@ -11,18 +12,20 @@ import { WRITES, WriteError, WriteOutcome, WriteRequest } from './writes';
  * An error of the disk (full, I/O) in any write is such a case: it is no fault of that write,
  * so the batch fails as one and is never replayed.
  */
-export async function commitWrites(
-  db: Kysely<Database>,
+export async function commitWrites<DB>(
+  db: Kysely<DB>,
+  writes: WriteRegistry,
   batch: readonly WriteRequest[],
 ): Promise<WriteOutcome[]> {
   if (batch.length === 0) return [];
-  const outcomes = await runBatch(db, batch, false);
-  if (outcomes.some((outcome) => !outcome.ok)) return runBatch(db, batch, true);
+  const outcomes = await runBatch(db, writes, batch, false);
+  if (outcomes.some((outcome) => !outcome.ok)) return runBatch(db, writes, batch, true);
   return outcomes;
 }
 
-async function runBatch(
-  db: Kysely<Database>,
+async function runBatch<DB>(
+  db: Kysely<DB>,
+  writes: WriteRegistry,
   batch: readonly WriteRequest[],
   isolateEach: boolean,
 ): Promise<WriteOutcome[]> {
@@ -32,7 +35,7 @@ async function runBatch(
     for (const [index, write] of batch.entries()) {
       if (!isolateEach) {
         try {
-          outcomes.push({ ok: true, value: await run(trx, write) });
+          outcomes.push({ ok: true, value: await run(writes, trx, write) });
         } catch (error) {
           // A replay would meet the same disk. And after SQLITE_FULL or an I/O error SQLite may
           // have rolled the whole transaction back already: later statements would then commit
@@ -45,7 +48,7 @@ async function runBatch(
       }
       const savepoint = await trx.savepoint(`w${index}`).execute();
       try {
-        outcomes.push({ ok: true, value: await run(savepoint, write) });
+        outcomes.push({ ok: true, value: await run(writes, savepoint, write) });
         await savepoint.releaseSavepoint(`w${index}`).execute();
       } catch (error) {
         if (diskErrorCode(error)) throw error;
@@ -65,10 +68,11 @@ async function runBatch(
   }
 }
 
-function run(trx: Transaction<Database>, write: WriteRequest): Promise<unknown> {
-  const operation = WRITES[write.name] as
-    ((trx: Transaction<Database>, args: unknown) => Promise<unknown>) | undefined;
-  if (!operation) throw new Error(`unknown write ${String(write.name)}`);
+function run<DB>(writes: WriteRegistry, trx: Transaction<DB>, write: WriteRequest): Promise<unknown> {
+  // The application's writes, then the store's own (its readiness probe).
+  const operation = (writes[write.name] ?? (STORE_WRITES as WriteRegistry)[write.name]) as
+    ((trx: Transaction<DB>, args: unknown) => Promise<unknown>) | undefined;
+  if (!operation) throw new Error(`unknown write ${write.name}`);
   return operation(trx, write.args);
 }
 

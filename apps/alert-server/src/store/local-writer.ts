@@ -1,8 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { commitWrites } from './group-commit';
-import type { Database } from './schema';
 import type { WalSync } from './wal-sync';
+import type { WriteRegistry } from './write-operation';
 import type { Writer, WriterState } from './writer';
 import type { WriteOutcome, WriteRequest } from './writes';
 
@@ -12,15 +12,16 @@ import type { WriteOutcome, WriteRequest } from './writes';
  * (a commit only writes the WAL) and `WalSync` fsyncs the WAL on libuv's thread pool before
  * any caller is answered: the durability of FULL without holding the event loop in fsync.
  */
-export class LocalWriter implements Writer {
+export class LocalWriter<DB> implements Writer {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Kysely<DB>,
+    private readonly writes: WriteRegistry,
     private readonly sqlite: BetterSqlite3.Database,
     private readonly walSync: WalSync,
   ) {}
 
   async commit(batch: readonly WriteRequest[]): Promise<WriteOutcome[]> {
-    const outcomes = await commitWrites(this.db, batch);
+    const outcomes = await commitWrites(this.db, this.writes, batch);
     await this.walSync.sync();
     return outcomes;
   }

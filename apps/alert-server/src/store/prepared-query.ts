@@ -1,33 +1,33 @@
 import { CompiledQuery, Compilable, Kysely } from 'kysely';
-import { Database } from './schema';
 
 /**
  * A query built and compiled once by the query layer (so its SQL is right for the dialect
  * in use), then run with fresh parameters. For the statements on the ingestion path, where
  * building and compiling the query tree on every request cost more than running it.
  * `build` receives placeholders and must use them in the order the parameters will come.
+ * `DB`: the application's tables.
  */
-export class PreparedQuery<Row> {
+export class PreparedQuery<DB, Row> {
   private sql: string | null = null;
 
   constructor(
     private readonly parameterCount: number,
-    private readonly build: (db: Kysely<Database>, placeholders: readonly null[]) => Compilable<Row>,
+    private readonly build: (db: Kysely<DB>, placeholders: readonly null[]) => Compilable<Row>,
   ) {}
 
-  async execute(executor: Kysely<Database>, parameters: readonly unknown[]): Promise<Row[]> {
+  async execute(executor: Kysely<DB>, parameters: readonly unknown[]): Promise<Row[]> {
     const result = await executor.executeQuery<Row>(this.compile(executor, parameters));
     return result.rows;
   }
 
   /** For a statement returning no rows: how many rows it inserted, updated or deleted. */
-  async run(executor: Kysely<Database>, parameters: readonly unknown[]): Promise<number> {
+  async run(executor: Kysely<DB>, parameters: readonly unknown[]): Promise<number> {
     const result = await executor.executeQuery<Row>(this.compile(executor, parameters));
     return Number(result.numAffectedRows ?? 0);
   }
 
   /** The query with these parameters (for `Store.readNow`). */
-  compile(executor: Kysely<Database>, parameters: readonly unknown[]): CompiledQuery<Row> {
+  compile(executor: Kysely<DB>, parameters: readonly unknown[]): CompiledQuery<Row> {
     if (parameters.length !== this.parameterCount) {
       throw new Error(`expected ${this.parameterCount} parameters, got ${parameters.length}`);
     }

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { DevicesTable } from './schema';
+import { APP_STORE, APP_WRITES, AppStore, Database } from '../app-store';
 import { StoreDiskError } from './disk-error';
-import { WRITES } from './writes';
 import { Store, StoreClosedError, StoreOptions, StoreStalledError } from './store';
+
+// The store's specs run it with the application's registry: its writes are the fixtures.
+type DevicesTable = Database['devices'];
 
 const device = (id: string, overrides: Partial<DevicesTable> = {}): DevicesTable => ({
   id,
@@ -27,12 +29,12 @@ describe.each<[string, StoreOptions['writer']]>([
 ])('Store, writing %s', (_label, writer) => {
   let dir: string;
   let path: string;
-  let store: Store;
+  let store: AppStore;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
     path = join(dir, 'nested', 'folder', 'vigie.db');
-    store = await Store.open(path, { writer });
+    store = await Store.open(path, APP_STORE, { writer });
   });
 
   afterEach(async () => {
@@ -110,7 +112,7 @@ describe.each<[string, StoreOptions['writer']]>([
 
 describe('Store durability', () => {
   let dir: string;
-  let store: Store | null;
+  let store: AppStore | null;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
@@ -123,12 +125,12 @@ describe('Store durability', () => {
   });
 
   it('on its thread, commits with synchronous=FULL: the WAL is fsynced inside each COMMIT', async () => {
-    store = await Store.open(join(dir, 'vigie.db'));
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE);
     expect(store.writerState).toMatchObject({ kind: 'thread', synchronous: 2 });
   });
 
   it('on the main thread, answers a write only after the WAL is fsynced off the event loop', async () => {
-    store = await Store.open(join(dir, 'vigie.db'), { writer: 'main' });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main' });
     // Commits only write the WAL (NORMAL); the fsync happens on the thread pool, before answering.
     expect(store.writerState.synchronous).toBe(1);
     const walSync = (store as unknown as { walSync: { sync(): Promise<void> } }).walSync;
@@ -150,7 +152,7 @@ describe('Store durability', () => {
 
 describe('Store when its writer thread fails', () => {
   let dir: string;
-  let store: Store | null;
+  let store: AppStore | null;
   let warn: jest.SpyInstance;
 
   beforeEach(() => {
@@ -165,7 +167,7 @@ describe('Store when its writer thread fails', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const count = async (s: Store) =>
+  const count = async (s: AppStore) =>
     Number(
       (
         await s.db
@@ -178,7 +180,7 @@ describe('Store when its writer thread fails', () => {
   it('writes on the main thread when the thread cannot start, and says so', async () => {
     const failing = join(dir, 'failing.worker.js');
     writeFileSync(failing, "throw new Error('the writer could not start');\n");
-    store = await Store.open(join(dir, 'vigie.db'), { writerFile: failing, checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writerFile: failing, checkpointer: false });
 
     expect(store.writerState.kind).toBe('main');
     expect(warn.mock.calls[0][0]).toMatchObject({ code: 'STORE_WRITER_FAILED' });
@@ -187,7 +189,7 @@ describe('Store when its writer thread fails', () => {
   });
 
   it('fails the batch it held, then writes on the main thread', async () => {
-    store = await Store.open(join(dir, 'vigie.db'), { checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { checkpointer: false });
     await store.write('device.upsert', device('pi-before'));
     const thread = (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
 
@@ -227,7 +229,7 @@ describe('Store readiness when a commit never ends', () => {
         "parentPort.postMessage({ kind: 'ready', synchronous: 2 });\n",
     );
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const store = await Store.open(join(dir, 'vigie.db'), {
+    const store = await Store.open(join(dir, 'vigie.db'), APP_STORE, {
       writerFile: stuck,
       checkpointer: false,
       stalledAfterMs: 100,
@@ -257,7 +259,7 @@ describe('Store readiness when a commit never ends', () => {
 
 describe('Store when a commit fails on the disk', () => {
   let dir: string;
-  let store: Store;
+  let store: AppStore;
   let error: jest.SpyInstance;
   let commit: jest.SpyInstance;
 
@@ -268,7 +270,7 @@ describe('Store when a commit fails on the disk', () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
     error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    store = await Store.open(join(dir, 'vigie.db'), { writer: 'main', checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main', checkpointer: false });
     commit = jest.spyOn((store as unknown as { writer: { commit: () => unknown } }).writer, 'commit');
   });
 
@@ -319,8 +321,8 @@ describe('Store when a commit fails on the disk', () => {
   });
 
   it('fails the whole batch when one of its writes meets the disk: no replay, nothing stored', async () => {
-    const upsert = WRITES['device.upsert'];
-    jest.spyOn(WRITES, 'device.upsert').mockImplementation((trx, row) => {
+    const upsert = APP_WRITES['device.upsert'];
+    jest.spyOn(APP_WRITES, 'device.upsert').mockImplementation((trx, row) => {
       if (row.id === 'pi-full') throw diskFull();
       return upsert(trx, row);
     });
@@ -362,7 +364,7 @@ describe('Store when a commit fails on the disk', () => {
 
 describe('Store beside another writer on the same file (an admin command while the server runs)', () => {
   let dir: string;
-  const stores: Store[] = [];
+  const stores: AppStore[] = [];
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
@@ -378,8 +380,8 @@ describe('Store beside another writer on the same file (an admin command while t
     ['its main thread', 'main'],
   ])('writes that read then write never fail for a commit of the other (%s)', async (_label, writer) => {
     const path = join(dir, 'vigie.db');
-    stores.push(await Store.open(path, { writer, checkpointer: false }));
-    stores.push(await Store.open(path, { writer: 'main', checkpointer: false }));
+    stores.push(await Store.open(path, APP_STORE, { writer, checkpointer: false }));
+    stores.push(await Store.open(path, APP_STORE, { writer: 'main', checkpointer: false }));
     // credential.add reads the device's row, then writes: in a deferred transaction the other
     // connection's commit in between made SQLite refuse the write at once (SQLITE_BUSY).
     const adds = Array.from({ length: 60 }, (_, i) =>

@@ -8,12 +8,12 @@ import { FailureStreak } from './failure-streak';
 import { fromWriteError } from './group-commit';
 import { LocalWriter } from './local-writer';
 import { migrationProvider } from './migrations';
-import { Database } from './schema';
 import { SqliteWriteDialect } from './sqlite-write-dialect';
 import { StatementCache } from './statement-cache';
 import { ThreadWriter } from './thread-writer';
 import { SQLITE_DEFAULT_AUTOCHECKPOINT, WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
 import { WalSync } from './wal-sync';
+import type { StoreRegistry, WriteRegistry } from './write-operation';
 import type { Writer, WriterState } from './writer';
 import type { WriteArgs, WriteName, WriteOutcome, WriteRequest, WriteResult } from './writes';
 
@@ -34,7 +34,7 @@ export interface StoreOptions {
    * commands), which would spend longer starting a thread than writing.
    */
   writer?: 'thread' | 'main';
-  /** The writer thread's script; only tests give another one. */
+  /** A writer thread's script to run instead of the application's; only tests give one. */
   writerFile?: string;
   /** `false`: a short-lived process (the admin commands) keeps SQLite's own checkpoints. */
   checkpointer?: WalCheckpointerOptions | false;
@@ -66,19 +66,24 @@ export class StoreStalledError extends Error {
 
 /**
  * The durable store. Reads go straight to the query layer on the main thread's connection.
- * Writes are named operations (`WRITES`) sent to the writer, by default a thread with its
- * own connection: `write()` groups every write queued while the previous commit ran into one
- * transaction (group commit). Each caller still resolves only after its own commit is on
- * disk, but N concurrent alerts cost one transaction and one fsync, not N, and none of it
- * runs on the event loop. If the thread fails, the main thread's connection takes over.
+ * Writes are named operations (the application's `StoreRegistry`) sent to the writer, by
+ * default a thread with its own connection: `write()` groups every write queued while the
+ * previous commit ran into one transaction (group commit). Each caller still resolves only
+ * after its own commit is on disk, but N concurrent alerts cost one transaction and one fsync,
+ * not N, and none of it runs on the event loop. If the thread fails, the main thread's
+ * connection takes over. `DB` is the application's tables, `W` its writes: the store knows
+ * neither.
  */
-export class Store {
-  readonly db: Kysely<Database>;
+export class Store<DB = unknown, W extends WriteRegistry = WriteRegistry> {
+  readonly db: Kysely<DB>;
   private readonly logger = new Logger('Store');
   private readonly sqlite: BetterSqlite3.Database;
   private readonly statements: StatementCache;
   private readonly walSync: WalSync;
   private readonly path: string;
+  /** The application's writes, for the main thread's connection. */
+  private readonly writes: W;
+  private readonly writerThread: string;
   private writer!: Writer;
   private checkpointer: WalCheckpointer | null = null;
   private pending: PendingWrite[] = [];
@@ -93,9 +98,11 @@ export class Store {
   private readonly commitFailures = new FailureStreak(this.logger);
   private probing: Promise<void> | null = null;
 
-  private constructor(sqlitePath: string) {
+  private constructor(sqlitePath: string, registry: StoreRegistry<DB, W>) {
     const path = resolve(sqlitePath);
     this.path = path;
+    this.writes = registry.writes;
+    this.writerThread = registry.writerThread;
     mkdirSync(dirname(path), { recursive: true });
     this.sqlite = new BetterSqlite3(path);
     this.sqlite.pragma('journal_mode = WAL');
@@ -105,18 +112,23 @@ export class Store {
     this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
     this.statements = new StatementCache(this.sqlite);
-    this.db = new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: this.statements }) });
+    this.db = new Kysely<DB>({ dialect: new SqliteWriteDialect({ database: this.statements }) });
   }
 
   /**
    * Opens (creating the file and its folder if needed), brings the schema up to date, then
    * starts the writer thread and the WAL checkpointer thread.
    */
-  static async open(sqlitePath: string, options: StoreOptions = {}): Promise<Store> {
-    const store = new Store(sqlitePath);
+  static async open<DB, W extends WriteRegistry>(
+    sqlitePath: string,
+    registry: StoreRegistry<DB, W>,
+    options: StoreOptions = {},
+  ): Promise<Store<DB, W>> {
+    const store = new Store(sqlitePath, registry);
     store.stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS;
     try {
-      const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateToLatest();
+      const provider = migrationProvider(registry.migrations);
+      const { error } = await new Migrator({ db: store.db, provider }).migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
       await store.walSync.open();
     } catch (error) {
@@ -162,17 +174,22 @@ export class Store {
    * Runs the named write in the next group commit; resolves with its result once that commit
    * is durable. `args` may be a function, called when the batch is sent.
    */
-  write<Name extends WriteName>(
+  write<Name extends WriteName<W>>(
     name: Name,
-    args: WriteArgs<Name> | (() => WriteArgs<Name>),
-  ): Promise<WriteResult<Name>> {
+    args: WriteArgs<W, Name> | (() => WriteArgs<W, Name>),
+  ): Promise<WriteResult<W, Name>> {
+    return this.enqueue(name, args) as Promise<WriteResult<W, Name>>;
+  }
+
+  /** `write` without the application's types: the store's own probe is queued here too. */
+  private enqueue(name: string, args: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreClosedError());
-    return new Promise<WriteResult<Name>>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const lazy = typeof args === 'function';
       this.pending.push({
         request: { name, args: lazy ? undefined : args },
-        argsOf: lazy ? args : null,
-        resolve: resolve as (value: unknown) => void,
+        argsOf: lazy ? (args as () => unknown) : null,
+        resolve,
         reject,
       });
       this.scheduleFlush();
@@ -216,7 +233,7 @@ export class Store {
 
   /** One probe commit at a time, however many readiness checks ask; waited for briefly. */
   private async probeCommit(): Promise<void> {
-    this.probing ??= this.write('store.probe', {}).then(
+    this.probing ??= this.enqueue('store.probe', {}).then(
       () => {
         this.probing = null;
       },
@@ -233,12 +250,13 @@ export class Store {
     clearTimeout(timer);
   }
 
-  private mainThreadWriter(): LocalWriter {
-    return new LocalWriter(this.db, this.sqlite, this.walSync);
+  private mainThreadWriter(): LocalWriter<DB> {
+    return new LocalWriter(this.db, this.writes, this.sqlite, this.walSync);
   }
 
   private async startWriterThread(options: StoreOptions): Promise<Writer> {
     const thread = new ThreadWriter(this.path, {
+      script: this.writerThread,
       workerFile: options.writerFile,
       onFailure: (error) => {
         if (this.writer === thread) this.fallBack(error);

@@ -8,7 +8,9 @@ import { workerEntry } from './worker-entry';
 const STOP_TIMEOUT_MS = 5_000;
 
 export interface ThreadWriterOptions {
-  /** The worker script; only tests give another one. */
+  /** The application's writer script, without its extension (see `StoreRegistry`). */
+  script: string;
+  /** A script to run as it is instead; only tests give one. */
   workerFile?: string;
   /** Called once if the thread fails after it started; the store then writes on the main thread. */
   onFailure?: (error: WriterFailedError) => void;
@@ -39,10 +41,10 @@ export class ThreadWriter implements Writer {
 
   constructor(
     databasePath: string,
-    private readonly options: ThreadWriterOptions = {},
+    private readonly options: ThreadWriterOptions,
   ) {
     const workerData: StoreWriterOptions = { databasePath };
-    const entry = workerEntry('store-writer', options.workerFile);
+    const entry = workerEntry(options.script, options.workerFile);
     this.worker = new Worker(entry.file, { workerData, execArgv: entry.execArgv });
     // The server's life is decided by its HTTP server and signals, never by this thread.
     this.worker.unref();

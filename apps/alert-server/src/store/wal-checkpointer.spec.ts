@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
+import { APP_STORE, AppStore } from '../app-store';
 import { Store } from './store';
 import { WalCheckpointerOptions } from './wal-checkpointer';
 
@@ -12,7 +13,7 @@ const LONG_LOCATION = 'Bâtiment B, '.repeat(170);
 describe('WAL checkpoints off the event loop', () => {
   let dir: string;
   let path: string;
-  let store: Store | null;
+  let store: AppStore | null;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-checkpoint-'));
@@ -25,13 +26,13 @@ describe('WAL checkpoints off the event loop', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(checkpointer: WalCheckpointerOptions): Promise<Store> {
-    store = await Store.open(path, { checkpointer });
+  async function open(checkpointer: WalCheckpointerOptions): Promise<AppStore> {
+    store = await Store.open(path, APP_STORE, { checkpointer });
     return store;
   }
 
   /** `batches` group commits of `perBatch` new devices each, written concurrently as requests would. */
-  async function writeDevices(s: Store, batches: number, perBatch: number, prefix = 'pi'): Promise<void> {
+  async function writeDevices(s: AppStore, batches: number, perBatch: number, prefix = 'pi'): Promise<void> {
     for (let batch = 0; batch < batches; batch++) {
       await Promise.all(
         Array.from({ length: perBatch }, (_, i) =>
@@ -50,7 +51,7 @@ describe('WAL checkpoints off the event loop', () => {
   }
 
   /** The writer thread's connection, as it reports it after each change. */
-  const writerAutocheckpoint = (s: Store) => s.writerState.autocheckpoint;
+  const writerAutocheckpoint = (s: AppStore) => s.writerState.autocheckpoint;
 
   async function until(condition: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 15_000;

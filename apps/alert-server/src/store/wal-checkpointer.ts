@@ -6,7 +6,7 @@ import type {
   CheckpointerRequest,
 } from './wal-checkpointer.messages';
 import { FailureStreak } from './failure-streak';
-import { workerEntry } from './worker-entry';
+import { storeScript, workerEntry } from './worker-entry';
 
 /** SQLite's own default: a checkpoint once the WAL holds 1000 pages. */
 export const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
@@ -88,7 +88,7 @@ export class WalCheckpointer {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.restartAtFrames = options.restartAtFrames ?? RESTART_AT_FRAMES;
     const workerData: CheckpointerOptions = { databasePath };
-    const entry = workerEntry('wal-checkpointer', options.workerFile);
+    const entry = workerEntry(storeScript('wal-checkpointer.worker'), options.workerFile);
     this.worker = new Worker(entry.file, { workerData, execArgv: entry.execArgv });
     // The server's life is decided by its HTTP server and signals, never by this thread.
     this.worker.unref();

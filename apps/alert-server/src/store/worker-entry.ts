@@ -6,17 +6,19 @@ export interface WorkerEntry {
 }
 
 /**
- * Where a store thread's script is (`name`: `store-writer` or `wal-checkpointer`). Built,
- * webpack emits `<name>.worker.js` beside main.js; from the sources (the tests), ts-node
- * compiles `<name>.worker.ts` in the thread. `file` given (tests): that script as it is.
+ * A worker thread's script, given without its extension. Built, webpack emits `<script>.js`
+ * beside main.js; from the sources (the tests), ts-node compiles `<script>.ts` in the thread.
+ * `file` given (tests): that script as it is.
  */
-export function workerEntry(name: string, file?: string): WorkerEntry {
+export function workerEntry(script: string, file?: string): WorkerEntry {
   if (file) return { file, execArgv: [] };
   if (__filename.endsWith('.ts')) {
-    return {
-      file: join(__dirname, `${name}.worker.ts`),
-      execArgv: ['--require', 'ts-node/register/transpile-only'],
-    };
+    return { file: `${script}.ts`, execArgv: ['--require', 'ts-node/register/transpile-only'] };
   }
-  return { file: join(__dirname, `${name}.worker.js`), execArgv: [] };
+  return { file: `${script}.js`, execArgv: [] };
+}
+
+/** A script of the store's own (the WAL checkpointer's thread), beside this module. */
+export function storeScript(name: string): string {
+  return join(__dirname, name);
 }

@@ -1,31 +1,12 @@
-import { ALERT_WRITES } from '../alerts/alerts.writes';
-import { CREDENTIAL_WRITES } from '../auth/credentials.writes';
-import { OPERATOR_WRITES } from '../auth/operators.writes';
-import { DEVICE_WRITES } from '../devices/devices.writes';
-import { STORE_WRITES } from './store.writes';
-import type { WriteOperation } from './write-operation';
+import type { WriteRegistry } from './write-operation';
 
-/**
- * Every write the server makes, by name. The store sends names and arguments to the writer
- * (a thread of its own, or the main thread as a fallback), which looks the operation up
- * here: the writer's bundle imports this module and nothing of the application's framework.
- */
-export const WRITES = {
-  ...ALERT_WRITES,
-  ...DEVICE_WRITES,
-  ...CREDENTIAL_WRITES,
-  ...OPERATOR_WRITES,
-  ...STORE_WRITES,
-} satisfies Record<string, WriteOperation<never, unknown>>;
-
-export type Writes = typeof WRITES;
-export type WriteName = keyof Writes;
-export type WriteArgs<Name extends WriteName> = Parameters<Writes[Name]>[1];
-export type WriteResult<Name extends WriteName> = Awaited<ReturnType<Writes[Name]>>;
+export type WriteName<W extends WriteRegistry> = keyof W & string;
+export type WriteArgs<W extends WriteRegistry, Name extends WriteName<W>> = Parameters<W[Name]>[1];
+export type WriteResult<W extends WriteRegistry, Name extends WriteName<W>> = Awaited<ReturnType<W[Name]>>;
 
 /** One write of a group commit, as it travels to the writer. */
 export interface WriteRequest {
-  name: WriteName;
+  name: string;
   args: unknown;
 }
 
