@@ -27,6 +27,14 @@ export interface SetAside {
 export class Spool {
   readonly rejectedDir: string;
   readonly unreadableDir: string;
+  /**
+   * Alerts this process is still making durable: renamed into place, the folder not yet
+   * fsynced. The folder's watch sees them at the rename; delivery must not send them before
+   * they would survive a power cut, so they are not listed until `add` has finished.
+   */
+  private readonly adding = new Set<string>();
+  /** Who `watch` wakes: told again once an alert of this process is durable. */
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     readonly dir: string,
@@ -52,6 +60,7 @@ export class Spool {
     const final = join(this.dir, `${alert.id}.json`);
     const temp = `${final}${TEMP_SUFFIX}`;
     let tempCreated = false;
+    this.adding.add(alert.id);
     try {
       const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o640);
       tempCreated = true;
@@ -69,7 +78,10 @@ export class Spool {
       // of the next start to report it as a torn alert. Only our own file: O_EXCL guarantees it.
       if (tempCreated) await unlink(temp).catch(() => undefined);
       throw new SpoolWriteError(`could not make alert ${alert.id} durable in ${this.dir}`, { cause: error });
+    } finally {
+      this.adding.delete(alert.id);
     }
+    for (const wake of this.watchers) wake();
   }
 
   /** Alerts waiting, oldest press first. Unreadable files are set aside on the way. */
@@ -82,9 +94,11 @@ export class Spool {
     return alerts;
   }
 
-  /** Ids of the alerts waiting, oldest press first, without reading the files. */
+  /** Ids of the alerts waiting and durable, oldest press first, without reading the files. */
   async ids(): Promise<string[]> {
-    return (await this.files()).map((file) => file.slice(0, -'.json'.length));
+    return (await this.files())
+      .map((file) => file.slice(0, -'.json'.length))
+      .filter((id) => !this.adding.has(id));
   }
 
   /** One alert waiting, or null when it is gone (delivered meanwhile) or was just set aside. */
@@ -134,11 +148,15 @@ export class Spool {
    * run by hand), so an idle delivery wakes without polling. Returns the way to stop watching.
    */
   watch(onAdded: () => void): () => void {
+    this.watchers.add(onAdded);
     const watcher = watch(this.dir, { persistent: false }, (_event, name) => {
       if (name === null || SPOOL_FILE.test(name.toString())) onAdded();
     });
     watcher.on('error', () => watcher.close());
-    return () => watcher.close();
+    return () => {
+      this.watchers.delete(onAdded);
+      watcher.close();
+    };
   }
 
   /** Removes temp files that a dead writer left: their alert was never reported as spooled. */
