@@ -147,9 +147,17 @@ const LOCAL: Record<string, ErrorCodeInfo> = {
     meaning: 'a line typed for the keyboard driver names no configured button; nothing was pressed',
     check: 'type an empty line, or a pin, type or label listed in VIGIE_BUTTONS',
   },
-  HEARTBEAT_FAILED: {
-    meaning: 'a heartbeat did not reach the server',
-    check: 'the same causes as a failed alert delivery; see its code',
+  SPOOL_READ_FAILED: {
+    meaning: 'the spool folder could not be listed or read; delivery tries again',
+    check: 'permissions and free space of VIGIE_SPOOL_DIR (ls -ld, df -h); dmesg for SD card errors',
+  },
+  SPOOL_UPDATE_FAILED: {
+    meaning: 'the server answered, but the spool could not be updated; the alert is tried again',
+    check: 'permissions and free space of VIGIE_SPOOL_DIR; a retry is harmless, the server keeps one copy',
+  },
+  AGENT_FAILED: {
+    meaning: 'the agent stopped on an unexpected error (its stack is in `err`); systemd restarts it',
+    check: 'read `err`; if it repeats, run `button-agent doctor` and report the log line',
   },
 };
 
