@@ -12,11 +12,14 @@ const Database = require('better-sqlite3');
 const { DEVICES } = require('./alert-data');
 const { SERVER_MAIN } = require('./server-process');
 
-/** @returns {Map<string, string>} device id → token, for every device given (alert-data's by default). */
-function provisionDeviceTokens(sqlitePath, devices = DEVICES) {
+/**
+ * @returns {Map<string, string>} device id → token, for every device given (alert-data's by default).
+ * `main`: the built server whose command adds the first (a copy of the build).
+ */
+function provisionDeviceTokens(sqlitePath, devices = DEVICES, main = SERVER_MAIN) {
   const tokens = new Map();
   const [first, ...others] = devices;
-  const output = execFileSync(process.execPath, [SERVER_MAIN, 'device', 'add', first.id], {
+  const output = execFileSync(process.execPath, [main, 'device', 'add', first.id], {
     env: { ...process.env, VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
   });

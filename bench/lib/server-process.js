@@ -161,12 +161,12 @@ async function startProcess({ name, args, env = {}, readyPath }) {
   };
 }
 
-/** The real, built alert server on the given SQLite file. */
-function startAlertServer(sqlitePath, { nodeFlags = [], env = {} } = {}) {
+/** The real, built alert server on the given SQLite file (`main`: a copy of the build). */
+function startAlertServer(sqlitePath, { nodeFlags = [], env = {}, main = SERVER_MAIN } = {}) {
   // The bench provisions no device tokens: run as a lab bench would.
   return startProcess({
     name: 'alert server',
-    args: [...nodeFlags, SERVER_MAIN],
+    args: [...nodeFlags, main],
     env: { VIGIE_SQLITE_PATH: sqlitePath, VIGIE_AUTH: 'off', ...env },
     readyPath: '/health/ready',
   });
