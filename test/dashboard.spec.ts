@@ -1,10 +1,48 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Locator, Page, Request, Response, Route } from 'playwright-core';
-import { addDevice, addOperator } from './support/admin-cli';
-import { BrowserSession, UI_TIMEOUT_MS, WatchedPage, freePort } from './support/browser';
+import type { Request, Route } from 'playwright-core';
+import { BrowserSession, UI_TIMEOUT_MS, freePort } from './support/browser';
+import { INJECTIONS, SCREENSHOT_SITE, injectionForButton, minutesAgo } from './support/dashboard-fixtures';
 import {
-  HttpAnswer,
+  Dashboards,
+  activeBoard,
+  browserSession,
+  browserSessionOrNull,
+  card,
+  dataAnswers,
+  deviceRow,
+  eventSources,
+  expectNoErrors,
+  expectNoSidewaysScroll,
+  focused,
+  handle,
+  historyRow,
+  requestsMatching,
+  signInWithForm,
+  SIGN_IN_PROBES,
+  smallTargets,
+  tabTo,
+  text,
+  tooManySignIns,
+  waitConnected,
+  waitSignInForm,
+  waitTitleCount,
+  watchEventSources,
+} from './support/dashboard-page';
+import {
+  Alert,
+  LAB_ENV,
+  PASSWORD,
+  Post,
+  REQUIRED_ENV,
+  asOperator,
+  getAlert,
+  heartbeat,
+  keepBeating,
+  postAlert,
+  resolveAllActive,
+} from './support/security-post';
+import {
   REPO_ROOT,
   ServerProcess,
   cleanupServerProcesses,
@@ -23,125 +61,12 @@ import {
  * and the screenshot the README links. Build first (`npm run build`): the page is served from dist/.
  */
 
-const PASSWORD = 'correct horse battery staple';
-const REQUIRED_ENV = { VIGIE_AUTH: 'required', VIGIE_DEVICE_OFFLINE_AFTER_S: '2' };
-const LAB_ENV = { VIGIE_AUTH: 'off', VIGIE_DEVICE_OFFLINE_AFTER_S: '2' };
-const SESSION_COOKIE = 'vigie_session';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'dashboard.png');
 
-interface AlertBody {
-  deviceId: string;
-  type: 'fire' | 'intrusion' | 'medical' | 'panic' | 'test';
-  severity?: string;
-  location?: string;
-  message?: string;
-  button?: string;
-  triggeredAt?: string;
-}
-
-interface Alert extends AlertBody {
-  id: string;
-  status: 'open' | 'acknowledged' | 'resolved';
-  acknowledgedBy: string | null;
-  acknowledgementNote: string | null;
-  resolvedBy: string | null;
-  resolutionNote: string | null;
-}
-
-/** Admin commands (`device add`, `operator add`) are a Node process each: two at a time on 2 cores. */
-let adminRunning = 0;
-const adminQueue: Array<() => void> = [];
-async function admin<T>(run: () => Promise<T>): Promise<T> {
-  if (adminRunning >= 2) await new Promise<void>((resolve) => adminQueue.push(resolve));
-  adminRunning++;
-  try {
-    return await run();
-  } finally {
-    adminRunning--;
-    adminQueue.shift()?.();
-  }
-}
-
-/**
- * A server under test and what a test set up on it, as an administrator would: device tokens
- * and operator accounts (created once, on first use), and operators' sessions.
- */
-class Post {
-  constructor(
-    readonly server: ServerProcess,
-    private readonly tokens = new Map<string, Promise<string>>(),
-    private readonly operators = new Map<string, Promise<void>>(),
-  ) {}
-
-  static async start(env: Record<string, string>, sqlitePath?: string): Promise<Post> {
-    return new Post(await ServerProcess.start({ env, sqlitePath }));
-  }
-
-  /** The same store served by another process (a restart): its tokens and accounts hold. */
-  restartedAs(server: ServerProcess): Post {
-    return new Post(server, this.tokens, this.operators);
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get signInRequired(): boolean {
-    return this.server.env.VIGIE_AUTH !== 'off';
-  }
-
-  /** The device's token (`device add`), or none on a lab bench. */
-  async authorization(deviceId: string): Promise<Record<string, string>> {
-    if (!this.signInRequired) return {};
-    let token = this.tokens.get(deviceId);
-    if (!token) {
-      token = admin(() => addDevice(this.server.sqlitePath, deviceId));
-      this.tokens.set(deviceId, token);
-    }
-    return { authorization: `Bearer ${await token}` };
-  }
-
-  /** `operator add NAME --password-stdin`, once per name. */
-  operator(name: string): Promise<void> {
-    let added = this.operators.get(name);
-    if (!added) {
-      added = admin(() => addOperator(this.server.sqlitePath, name, PASSWORD));
-      this.operators.set(name, added);
-    }
-    return added;
-  }
-
-  /** Signs `name` in through the API: the session cookie's value. */
-  async signIn(name: string): Promise<string> {
-    await this.operator(name);
-    const answer = await request(this.url, 'POST', '/auth/login', { name, password: PASSWORD });
-    if (answer.status !== 204) throw new Error(`POST /auth/login ${name}: ${answer.status} ${answer.text}`);
-    return sessionFrom(answer);
-  }
-}
-
-function sessionFrom(answer: HttpAnswer): string {
-  const setCookie = [answer.headers['set-cookie'] ?? []].flat().join('\n');
-  const value = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(setCookie)?.[1];
-  if (!value) throw new Error(`no ${SESSION_COOKIE} cookie in ${setCookie}`);
-  return value;
-}
-
-/** A request as the operator whose session cookie this is (none on a lab bench). */
-function asOperator(
-  post: Post,
-  cookie: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<HttpAnswer> {
-  return request(post.url, method, path, body, {
-    headers: cookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {},
-  });
-}
-
 let session: BrowserSession | undefined;
+/** Dashboards opened in `session`, each in a fresh browser context. */
+let dashboards: Dashboards;
 /** The server most tests share; each test starts with no active alert (see beforeEach). */
 let main: Post;
 /** Sessions of two operators on `main`, signed in once through the API (sign-ins are rate limited). */
@@ -162,252 +87,6 @@ async function ownPost(env: Record<string, string>, sqlitePath?: string): Promis
   return post;
 }
 
-async function postAlert(post: Post, body: AlertBody): Promise<Alert> {
-  const answer = await request(post.url, 'POST', '/alerts', body, {
-    headers: await post.authorization(body.deviceId),
-  });
-  if (answer.status !== 201) throw new Error(`POST /alerts: ${answer.status} ${answer.text}`);
-  return answer.json as Alert;
-}
-
-/** GET /alerts/:id with the test's own session (`cookie`; none on a lab bench). */
-async function getAlert(post: Post, id: string, cookie: string | null): Promise<Alert> {
-  const answer = await asOperator(post, cookie, 'GET', `/alerts/${id}`);
-  expect(answer.status).toBe(200);
-  return answer.json as Alert;
-}
-
-async function heartbeat(post: Post, id: string, location: string): Promise<void> {
-  const answer = await request(
-    post.url,
-    'PUT',
-    `/devices/${id}/heartbeat`,
-    { location, agentVersion: '0.1.0', spoolDepth: 0, uptimeSeconds: 3600 },
-    { headers: await post.authorization(id) },
-  );
-  if (answer.status !== 204) throw new Error(`heartbeat ${id}: ${answer.status} ${answer.text}`);
-}
-
-/** Heartbeats every 500 ms (a live agent) until the returned function is called. */
-function keepBeating(post: Post, devices: Array<[id: string, location: string]>): () => void {
-  const beat = () => devices.forEach(([id, location]) => void heartbeat(post, id, location).catch(() => {}));
-  beat();
-  const timer = setInterval(beat, 500);
-  return () => clearInterval(timer);
-}
-
-/** Resolves every open and acknowledged alert through the API, so a test starts with an empty board. */
-async function resolveAllActive(post: Post, cookie: string): Promise<void> {
-  for (const status of ['open', 'acknowledged']) {
-    const page = await asOperator(post, cookie, 'GET', `/alerts?status=${status}&limit=500`);
-    expect(page.status).toBe(200);
-    for (const alert of (page.json as { items: Alert[] }).items) {
-      const done = await asOperator(post, cookie, 'POST', `/alerts/${alert.id}/resolve`, {});
-      expect(done.status).toBe(200);
-    }
-  }
-}
-
-// --- the page's hooks ---------------------------------------------------------------------------
-
-function card(page: Page, id: string, status?: 'open' | 'acknowledged'): Locator {
-  const withStatus = status ? `[data-status="${status}"]` : '';
-  return page.locator(`#active-alerts .alert-card[data-alert-id="${id}"]${withStatus}`);
-}
-
-function historyRow(page: Page, id: string): Locator {
-  return page.locator(`#history .history-row[data-alert-id="${id}"]`);
-}
-
-function deviceRow(page: Page, id: string, status?: 'online' | 'offline'): Locator {
-  const withStatus = status ? `[data-status="${status}"]` : '';
-  return page.locator(`#devices .device[data-device-id="${id}"]${withStatus}`);
-}
-
-async function waitConnected(page: Page, timeout = UI_TIMEOUT_MS): Promise<void> {
-  await page.locator('#connection-state[data-state="connected"]').waitFor({ state: 'attached', timeout });
-}
-
-/** The tab title starts with "(count)" (the open count). */
-async function waitTitleCount(page: Page, count: number): Promise<void> {
-  await page
-    .waitForFunction((n) => document.title.startsWith(`(${n})`), count, { timeout: UI_TIMEOUT_MS })
-    .catch(async (error: Error) => {
-      throw new Error(`title should start with "(${count})", is "${await page.title()}": ${error.message}`);
-    });
-}
-
-/** The active board as [id, status] pairs, in the page's order. */
-function activeBoard(page: Page): Promise<Array<[string | null, string | null]>> {
-  return page
-    .locator('#active-alerts .alert-card')
-    .evaluateAll((cards) =>
-      cards.map((c) => [c.getAttribute('data-alert-id'), c.getAttribute('data-status')]),
-    );
-}
-
-async function text(locator: Locator): Promise<string> {
-  return (await locator.textContent()) ?? '';
-}
-
-interface OpenOptions {
-  locale?: string;
-  viewport?: { width: number; height: number };
-  hasTouch?: boolean;
-}
-
-/** A fresh browser context (another operator's browser), optionally already holding a session. */
-async function newBrowser(
-  post: Post,
-  cookie: string | null,
-  options: OpenOptions = {},
-): Promise<WatchedPage> {
-  const watched = await session!.newPage({ locale: 'en-US', ...options });
-  if (cookie) {
-    await watched.context.addCookies([
-      { name: SESSION_COOKIE, value: cookie, url: post.url, httpOnly: true, sameSite: 'Strict' },
-    ]);
-  }
-  return watched;
-}
-
-/** The dashboard in a fresh browser context holding `cookie`'s session: live (connected) before it returns. */
-async function openDashboard(
-  post: Post,
-  cookie: string | null,
-  options: OpenOptions = {},
-): Promise<WatchedPage> {
-  const watched = await newBrowser(post, cookie, options);
-  await watched.page.goto(post.url);
-  await waitConnected(watched.page);
-  return watched;
-}
-
-/** Waits for the sign-in form; the board is hidden meanwhile. */
-async function waitSignInForm(page: Page): Promise<void> {
-  await page.locator('#sign-in-form').waitFor({ state: 'visible' });
-  expect(await page.locator('#board').isHidden()).toBe(true);
-}
-
-/** Signs in through the form (typed, then Enter) and waits for the live board. */
-async function signInWithForm(page: Page, name: string, password = PASSWORD): Promise<void> {
-  await waitSignInForm(page);
-  await page.locator('#sign-in-name').fill(name);
-  await page.locator('#sign-in-password').fill(password);
-  await page.locator('#sign-in-password').press('Enter');
-  await waitConnected(page);
-}
-
-/** The session cookie the browser holds, if any (HttpOnly: the page's scripts never see it). */
-async function browserSessionOrNull(context: BrowserContext): Promise<string | null> {
-  const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE);
-  if (cookie) expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-  return cookie?.value ?? null;
-}
-
-async function browserSession(context: BrowserContext): Promise<string> {
-  const cookie = await browserSessionOrNull(context);
-  if (!cookie) throw new Error('the browser holds no session cookie');
-  return cookie;
-}
-
-/** Keeps every EventSource the page makes in window.__eventSources (installed before the page loads). */
-async function watchEventSources(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const sources: EventSource[] = [];
-    (window as unknown as { __eventSources: EventSource[] }).__eventSources = sources;
-    const Native = window.EventSource;
-    window.EventSource = class extends Native {
-      constructor(url: string | URL, init?: EventSourceInit) {
-        super(url, init);
-        sources.push(this);
-      }
-    };
-  });
-}
-
-function eventSources(page: Page): Promise<{ total: number; closed: number }> {
-  return page.evaluate(() => {
-    const sources = (window as unknown as { __eventSources: EventSource[] }).__eventSources;
-    return {
-      total: sources.length,
-      closed: sources.filter((s) => s.readyState === EventSource.CLOSED).length,
-    };
-  });
-}
-
-/** The answers a page without a session meets by design: GET /auth/session, then GET /alerts (a lab bench?). */
-const SIGN_IN_PROBES = ['401 /auth/session', '401 /alerts'];
-
-/**
- * No console error and no uncaught exception, except failed loads the test expects, given as
- * "STATUS /path" (or "ERR_NAME /path" for a network failure): Chromium logs every 4xx answer
- * to the console ("Failed to load resource"), and a page without a session gets some by design.
- */
-function expectNoErrors(watched: WatchedPage, expected: string[] = []): void {
-  const consoleErrors = watched.consoleErrors.filter((line) => {
-    const failed =
-      /^Failed to load resource: (?:the server responded with a status of (\d+)|net::(\S+)).*\((http\S+):\d+\)$/.exec(
-        line,
-      );
-    return !(failed && expected.includes(`${failed[1] ?? failed[2]} ${new URL(failed[3]).pathname}`));
-  });
-  expect({ consoleErrors, pageErrors: watched.pageErrors }).toEqual({ consoleErrors: [], pageErrors: [] });
-}
-
-/** Acknowledges or resolves through the card, with a note, as the page's operator. */
-async function handle(
-  page: Page,
-  id: string,
-  action: 'acknowledge' | 'resolve',
-  note: string,
-): Promise<void> {
-  const target = card(page, id);
-  await target.locator('.alert-note').fill(note);
-  await target.locator(`button.${action}`).click();
-}
-
-/** What has the keyboard focus: a description for messages, and whether its focus ring shows. */
-function focused(page: Page): Promise<{ matches: boolean; what: string; ring: boolean }> {
-  return page.evaluate(() => {
-    const active = document.activeElement;
-    if (!(active instanceof HTMLElement) || active === document.body) {
-      return { matches: false, what: 'nothing (body)', ring: false };
-    }
-    const style = getComputedStyle(active);
-    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-    const shadow = style.boxShadow !== 'none';
-    const what = `${active.tagName.toLowerCase()}${active.id ? `#${active.id}` : ''}.${active.className}`;
-    return { matches: active.matches(':focus-visible'), what, ring: outline || shadow };
-  });
-}
-
-/** Presses Tab (or Shift+Tab) until `target` has the focus; fails after `max` presses. */
-async function tabTo(page: Page, target: Locator, max = 40, key = 'Tab'): Promise<number> {
-  for (let presses = 1; presses <= max; presses++) {
-    await page.keyboard.press(key);
-    if (await target.evaluate((element) => element === document.activeElement)) return presses;
-  }
-  throw new Error(`not reached with ${max} Tab presses (focus on ${(await focused(page)).what})`);
-}
-
-/** Boxes of the visible controls of `scope` smaller than `min` CSS px in either dimension. */
-function smallTargets(scope: Locator, min: number): Promise<string[]> {
-  return scope.evaluateAll(
-    (elements, least) =>
-      elements
-        .filter((element) => element.getClientRects().length > 0)
-        .map((element) => ({ element, box: element.getBoundingClientRect() }))
-        .filter(({ box }) => box.width < least || box.height < least)
-        .map(
-          ({ element, box }) =>
-            `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}.${element.className} ` +
-            `${Math.round(box.width)}×${Math.round(box.height)}`,
-        ),
-    min,
-  );
-}
-
 // --- lifecycle ----------------------------------------------------------------------------------
 
 beforeAll(async () => {
@@ -423,7 +102,10 @@ beforeAll(async () => {
     ]);
   };
   const [browser, started] = await Promise.allSettled([BrowserSession.launch(), setUp()]);
-  if (browser.status === 'fulfilled') session = browser.value;
+  if (browser.status === 'fulfilled') {
+    session = browser.value;
+    dashboards = new Dashboards(session);
+  }
   for (const result of [browser, started]) if (result.status === 'rejected') throw result.reason;
 }, 60_000);
 
@@ -451,18 +133,10 @@ describe('security-post dashboard (browser)', () => {
       location: 'Local technique',
       message: 'Fumée avant la connexion',
     });
-    const watched = await newBrowser(main, null);
+    const watched = await dashboards.newBrowser(main, null);
     const { page } = watched;
-    const outside: string[] = [];
-    const dataAnswers: string[] = [];
-    page.on('request', (req: Request) => {
-      const url = req.url();
-      if (!url.startsWith(main.url) && !/^(data|blob):/.test(url)) outside.push(url);
-    });
-    page.on('response', (res: Response) => {
-      const path = new URL(res.url()).pathname;
-      if (/^\/(alerts|devices|events)/.test(path)) dataAnswers.push(`${res.status()} ${path}`);
-    });
+    const outside = requestsMatching(page, (url) => !url.startsWith(main.url) && !/^(data|blob):/.test(url));
+    const answers = dataAnswers(page);
 
     const response = await page.goto(main.url);
     expect(response?.status()).toBe(200);
@@ -473,7 +147,7 @@ describe('security-post dashboard (browser)', () => {
       expect([hidden, await page.locator(hidden).isHidden()]).toEqual([hidden, true]);
     }
     expect(await page.locator('body').textContent()).not.toContain('Fumée avant la connexion');
-    expect(dataAnswers.every((answer) => answer.startsWith('401 '))).toBe(true);
+    expect(answers.every((answer) => answer.startsWith('401 '))).toBe(true);
     expect(await page.title()).toBe('Vigie');
 
     await signInWithForm(page, 'Marie');
@@ -494,7 +168,7 @@ describe('security-post dashboard (browser)', () => {
   });
 
   it('shows a POSTed alert without a reload, with its data, newest first, and the open count in the title', async () => {
-    const watched = await openDashboard(main, marie);
+    const watched = await dashboards.open(main, marie);
     const { page } = watched;
 
     const first = await postAlert(main, {
@@ -537,7 +211,7 @@ describe('security-post dashboard (browser)', () => {
     const fire = await postAlert(main, { deviceId: ACCUEIL, type: 'fire', location: 'Cuisine' });
     const panic = await postAlert(main, { deviceId: HALL, type: 'panic', location: 'Caisse 4' });
     // Two security posts: Marie on one, Karim on the other.
-    const [one, two] = await Promise.all([openDashboard(main, marie), openDashboard(main, karim)]);
+    const [one, two] = await Promise.all([dashboards.open(main, marie), dashboards.open(main, karim)]);
     for (const { page } of [one, two]) {
       await card(page, fire.id, 'open').waitFor();
       await card(page, panic.id, 'open').waitFor();
@@ -569,7 +243,7 @@ describe('security-post dashboard (browser)', () => {
       type: 'intrusion',
       location: 'Entrepôt, quai 3',
     });
-    const [one, two] = await Promise.all([openDashboard(main, karim), openDashboard(main, marie)]);
+    const [one, two] = await Promise.all([dashboards.open(main, karim), dashboards.open(main, marie)]);
     await card(one.page, intrusion.id, 'open').waitFor();
     await card(two.page, intrusion.id, 'open').waitFor();
 
@@ -592,7 +266,7 @@ describe('security-post dashboard (browser)', () => {
     const toAcknowledge = await postAlert(main, { deviceId: HALL, type: 'medical' });
     const toResolve = await postAlert(main, { deviceId: HALL, type: 'test' });
     const stillOpen = await postAlert(main, { deviceId: HALL, type: 'panic' });
-    const watched = await openDashboard(main, marie);
+    const watched = await dashboards.open(main, marie);
     const { page } = watched;
     await card(page, stillOpen.id, 'open').waitFor();
 
@@ -621,7 +295,7 @@ describe('security-post dashboard (browser)', () => {
 
   it('shows a device that stops its heartbeats as offline', async () => {
     const stopBeating = keepBeating(main, [[PARKING, 'Parking, niveau -1']]);
-    const watched = await openDashboard(main, marie).catch((error: unknown) => {
+    const watched = await dashboards.open(main, marie).catch((error: unknown) => {
       stopBeating();
       throw error;
     });
@@ -636,26 +310,16 @@ describe('security-post dashboard (browser)', () => {
   });
 
   it('shows SQL, HTML and shell injection strings literally in every field and the notes, and runs none of them', async () => {
-    const hostile = [
-      '<img src=x onerror=window.__pwned=1>',
-      '<script>window.__pwned=1</script>',
-      "'); DROP TABLE alerts;--",
-      '$(rm -rf /)',
-    ];
-    // A button label is at most 32 characters: the two longer strings go there in a shorter form.
-    const buttonFor = (value: string) => (value.length <= 32 ? value : '<img src=x onerror=__pwned=1>');
-    const watched = await openDashboard(main, marie);
+    const hostile = INJECTIONS;
+    const watched = await dashboards.open(main, marie);
     const { page } = watched;
-    const probes: string[] = [];
-    page.on('request', (req: Request) => {
-      if (new URL(req.url()).pathname === '/x') probes.push(req.url());
-    });
+    const probes = requestsMatching(page, (url) => new URL(url).pathname === '/x');
 
     const posted: Array<{ alert: Alert; message: string; location: string; button: string; note: string }> =
       [];
     for (const [i, message] of hostile.entries()) {
       const location = hostile[(i + 1) % hostile.length];
-      const button = buttonFor(hostile[(i + 2) % hostile.length]);
+      const button = injectionForButton(hostile[(i + 2) % hostile.length]);
       const note = hostile[(i + 3) % hostile.length];
       const alert = await postAlert(main, {
         deviceId: ENTREPOT,
@@ -709,7 +373,7 @@ describe('security-post dashboard (browser)', () => {
       type: 'medical',
       location: 'Salle de réunion B',
     });
-    const watched = await newBrowser(main, null);
+    const watched = await dashboards.newBrowser(main, null);
     const { page } = watched;
     await page.goto(main.url);
     await waitSignInForm(page);
@@ -773,19 +437,14 @@ describe('security-post dashboard (browser)', () => {
         location: 'Entrepôt, porte du quai 3',
         message: 'Porte forcée',
       });
-      const watched = await newBrowser(main, null, { viewport: { width, height }, hasTouch: true });
+      const watched = await dashboards.newBrowser(main, null, {
+        viewport: { width, height },
+        hasTouch: true,
+      });
       const { page } = watched;
-      const noSidewaysScroll = async () => {
-        const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-          scrollWidth: document.documentElement.scrollWidth,
-          clientWidth: document.documentElement.clientWidth,
-        }));
-        expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
-        return clientWidth;
-      };
       await page.goto(main.url);
       await waitSignInForm(page);
-      await noSidewaysScroll();
+      await expectNoSidewaysScroll(page);
       expect(await smallTargets(page.locator('button, input, select, textarea'), 44)).toEqual([]);
       await page.locator('#sign-in-name').tap();
       await page.keyboard.type('Sophie');
@@ -796,7 +455,7 @@ describe('security-post dashboard (browser)', () => {
 
       const shown = card(page, intrusion.id, 'open');
       await shown.waitFor();
-      const clientWidth = await noSidewaysScroll();
+      const clientWidth = await expectNoSidewaysScroll(page);
       const box = await shown.boundingBox();
       expect(box).not.toBeNull();
       expect(box!.x).toBeGreaterThanOrEqual(0);
@@ -827,7 +486,7 @@ describe('security-post dashboard (browser)', () => {
     const first = await ownPost(env);
     const device = 'pi-chaufferie-01';
     const [cookie] = await Promise.all([first.signIn('Marie'), first.authorization(device)]);
-    const watched = await openDashboard(first, cookie);
+    const watched = await dashboards.open(first, cookie);
     const { page } = watched;
     const before = await postAlert(first, { deviceId: device, type: 'fire', location: 'Chaufferie' });
     await card(page, before.id, 'open').waitFor();
@@ -863,68 +522,16 @@ describe('security-post dashboard (browser)', () => {
 
   it('keeps a screenshot of the page, signed in, with one alert of each type (test-artifacts/dashboard.png)', async () => {
     const own = await ownPost(REQUIRED_ENV);
-    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-    const live: Array<[string, string]> = [
-      ['pi-atelier-05', 'Atelier, bâtiment B'],
-      ['pi-infirmerie-03', 'Infirmerie, 1er étage'],
-      ['pi-entrepot-02', 'Entrepôt, porte du quai 3'],
-      ['pi-caisse-04', 'Caisses, hall principal'],
-      ['pi-accueil-01', 'Accueil, rez-de-chaussée'],
-    ];
+    const { live, silent, alerts, ages } = SCREENSHOT_SITE;
     const [cookie] = await Promise.all([
       own.signIn('Marie'),
-      ...[...live.map(([id]) => id), 'pi-parking-06'].map((id) => own.authorization(id)),
+      ...[...live.map(([id]) => id), silent[0]].map((id) => own.authorization(id)),
     ]);
-    await heartbeat(own, 'pi-parking-06', 'Parking, niveau -1'); // then silent: offline
+    await heartbeat(own, ...silent); // then silent: offline
     const stopBeating = keepBeating(own, live);
     try {
-      const earlier = await postAlert(own, {
-        deviceId: 'pi-atelier-05',
-        type: 'test',
-        location: 'Atelier, bâtiment B',
-        message: 'Essai hebdomadaire',
-        button: 'T',
-        triggeredAt: minutesAgo(90),
-      });
+      const earlier = await postAlert(own, { ...SCREENSHOT_SITE.earlier, triggeredAt: minutesAgo(90) });
       await asOperator(own, cookie, 'POST', `/alerts/${earlier.id}/resolve`, { note: 'Essai concluant' });
-      const alerts: AlertBody[] = [
-        {
-          deviceId: 'pi-atelier-05',
-          type: 'test',
-          location: live[0][1],
-          message: 'Essai mensuel',
-          button: 'T',
-        },
-        {
-          deviceId: 'pi-infirmerie-03',
-          type: 'medical',
-          location: live[1][1],
-          message: 'Malaise d’un visiteur',
-          button: '3',
-        },
-        {
-          deviceId: 'pi-entrepot-02',
-          type: 'intrusion',
-          location: live[2][1],
-          message: 'Porte forcée',
-          button: 'B2',
-        },
-        {
-          deviceId: 'pi-caisse-04',
-          type: 'panic',
-          location: live[3][1],
-          message: 'Agression en caisse',
-          button: '4',
-        },
-        {
-          deviceId: 'pi-accueil-01',
-          type: 'fire',
-          location: live[4][1],
-          message: 'Fumée dans le local technique',
-          button: '17',
-        },
-      ];
-      const ages = [25, 12, 7, 3, 1];
       const posted: Alert[] = [];
       for (const [i, body] of alerts.entries()) {
         posted.push(await postAlert(own, { ...body, triggeredAt: minutesAgo(ages[i]) }));
@@ -935,7 +542,7 @@ describe('security-post dashboard (browser)', () => {
       });
 
       // Signed in through the French form, as at the post.
-      const watched = await newBrowser(own, null, { locale: 'fr-FR' });
+      const watched = await dashboards.newBrowser(own, null, { locale: 'fr-FR' });
       const { page } = watched;
       await page.goto(own.url);
       await waitSignInForm(page);
@@ -945,7 +552,7 @@ describe('security-post dashboard (browser)', () => {
       for (const alert of posted) await card(page, alert.id).waitFor();
       await card(page, medical.id, 'acknowledged').waitFor();
       await historyRow(page, earlier.id).waitFor({ state: 'attached' });
-      await deviceRow(page, 'pi-parking-06', 'offline').waitFor();
+      await deviceRow(page, silent[0], 'offline').waitFor();
       for (const [id] of live) await deviceRow(page, id, 'online').waitFor();
       await waitTitleCount(page, 4);
       expect(await text(page.locator('#sign-out'))).toBe('Se déconnecter');
@@ -976,13 +583,9 @@ describe('sign-in, sign-out and sessions (browser)', () => {
       type: 'intrusion',
       message: 'Intrusion confidentielle',
     });
-    const watched = await newBrowser(gate, null);
+    const watched = await dashboards.newBrowser(gate, null);
     const { page } = watched;
-    const dataAnswers: string[] = [];
-    page.on('response', (res: Response) => {
-      const path = new URL(res.url()).pathname;
-      if (/^\/(alerts|devices|events)/.test(path)) dataAnswers.push(`${res.status()} ${path}`);
-    });
+    const answers = dataAnswers(page);
     await page.goto(gate.url);
     await waitSignInForm(page);
 
@@ -999,18 +602,12 @@ describe('sign-in, sign-out and sessions (browser)', () => {
     expect(await page.locator('#board').isHidden()).toBe(true);
     expect(await page.locator('#active-alerts .alert-card').count()).toBe(0);
     expect(await page.locator('body').textContent()).not.toContain('Intrusion confidentielle');
-    expect(dataAnswers.filter((answer) => !answer.startsWith('401 '))).toEqual([]);
+    expect(answers.filter((answer) => !answer.startsWith('401 '))).toEqual([]);
     expect(await browserSessionOrNull(watched.context)).toBeNull();
 
     // Too many attempts: the server's 429 and its Retry-After, told in words.
     const isLogin = (url: URL) => url.pathname === '/auth/login';
-    const limited = (route: Route) =>
-      route.fulfill({
-        status: 429,
-        headers: { 'Retry-After': '90', 'Content-Type': 'application/json' },
-        body: JSON.stringify({ statusCode: 429, message: 'too many sign-in attempts from this address' }),
-      });
-    await page.route(isLogin, limited);
+    await page.route(isLogin, tooManySignIns);
     await password.fill(PASSWORD);
     await password.press('Enter');
     await page.waitForFunction(() =>
@@ -1018,7 +615,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
     );
     expect(await text(notice)).toBe('Too many attempts: try again in 1 min 30 s.');
     expect(await password.inputValue()).toBe('');
-    await page.unroute(isLogin, limited);
+    await page.unroute(isLogin, tooManySignIns);
 
     // The server cannot be reached.
     const unreachable = (route: Route) => route.abort('connectionrefused');
@@ -1043,7 +640,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
   });
 
   it('Sign out returns to the form, ends the session on the server and closes the live stream', async () => {
-    const watched = await newBrowser(gate, null);
+    const watched = await dashboards.newBrowser(gate, null);
     const { page, context } = watched;
     await watchEventSources(context);
     await page.goto(gate.url);
@@ -1053,10 +650,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
     const cookie = await browserSession(context);
     expect(await eventSources(page)).toEqual({ total: 1, closed: 0 });
 
-    const streams: string[] = [];
-    page.on('request', (req: Request) => {
-      if (new URL(req.url()).pathname === '/events') streams.push(req.url());
-    });
+    const streams = requestsMatching(page, (url) => new URL(url).pathname === '/events');
     await page.locator('#sign-out').click();
     await waitSignInForm(page);
     expect(await text(page.locator('#sign-in-notice'))).toBe('Signed out.');
@@ -1083,7 +677,7 @@ describe('sign-in, sign-out and sessions (browser)', () => {
   it('a session ended on the server sends the page back to the form at the next action or event, with the note kept', async () => {
     const fire = await postAlert(gate, { deviceId: DEVICE, type: 'fire', location: 'Local poubelles' });
     const cookie = await gate.signIn('Lucie');
-    const watched = await openDashboard(gate, cookie);
+    const watched = await dashboards.open(gate, cookie);
     const { page, context } = watched;
     const shown = card(page, fire.id, 'open');
     await shown.waitFor();
@@ -1133,7 +727,7 @@ describe('lab bench (VIGIE_AUTH=off)', () => {
   it('needs no sign-in: the board at once, the operator types a name, remembered on this browser', async () => {
     const lab = await ownPost(LAB_ENV);
     const fire = await postAlert(lab, { deviceId: 'pi-banc-01', type: 'fire', location: 'Banc d’essai' });
-    const watched = await openDashboard(lab, null);
+    const watched = await dashboards.open(lab, null);
     const { page } = watched;
     await card(page, fire.id, 'open').waitFor();
     expect(await page.locator('#sign-in').isHidden()).toBe(true);
@@ -1167,7 +761,7 @@ describe('lab bench (VIGIE_AUTH=off)', () => {
     const own = await ownPost(LAB_ENV);
     const device = 'pi-stats-01';
     const first = await postAlert(own, { deviceId: device, type: 'fire' });
-    const watched = await openDashboard(own, null);
+    const watched = await dashboards.open(own, null);
     const { page } = watched;
     const median = page.locator('#median-ack');
     await page.locator('#chart-per-day[data-total="1"]').waitFor({ state: 'attached' });
