@@ -100,6 +100,43 @@ describe('button agent through a lossy link', () => {
     expect(await storedAlerts(server, deviceId)).toHaveLength(2);
   });
 
+  it('an agent killed after the server stored its press, before it removed its spool file: restarted, it delivers the press again and the server keeps one copy', async () => {
+    const deviceId = 'pi-lossy-03';
+    const server = await ServerProcess.start({ env: { VIGIE_AUTH: 'off' } });
+    // Every answer is lost until the agent is killed: the server commits, the agent never hears.
+    let answering = false;
+    link = await startLossyLink({
+      upstreamPort: server.port,
+      answerDelayMs: ANSWER_DELAY_MS,
+      dropAnswer: ({ alertId }) => alertId !== null && !answering,
+    });
+    const proxy = link;
+    const first = await AgentProcess.start({ serverUrl: proxy.url, deviceId });
+    first.press();
+    const [id] = idsOf(await first.waitForEvent('alert.spooled'));
+    await waitUntil(
+      () => proxy.requests.some((seen) => seen.alertId === id && seen.answer === 'dropped'),
+      'the press forwarded and its answer lost',
+    );
+    expect((await storedAlerts(server, deviceId)).map((alert) => alert.id)).toEqual([id]);
+
+    // The server has committed it; the agent dies before it could remove the file.
+    await first.kill('SIGKILL');
+    expect(first.spoolFiles()).toEqual([`${id}.json`]);
+
+    answering = true;
+    const second = await AgentProcess.start({ serverUrl: proxy.url, deviceId, spoolDir: first.spoolDir });
+    const [delivered] = await second.waitForEvent('alert.delivered', {
+      match: (entry) => entry.alertId === id,
+      timeoutMs: 20_000,
+    });
+    // The same id again: the server answers from what it stored, and stores nothing new.
+    expect(delivered).toMatchObject({ status: 200, duplicate: true });
+    expect(second.spoolFiles()).toEqual([]);
+    expect((await storedAlerts(server, deviceId)).map((alert) => alert.id)).toEqual([id]);
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
   it('twenty presses, 300 ms apart, through a link that loses one answer in three: each stored in time, all once, spool empty', async () => {
     const deviceId = 'pi-lossy-02';
     const presses = 20;
