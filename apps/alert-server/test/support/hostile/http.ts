@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { MAX_BODY_BYTES } from './contract';
 
 /**
  * Raw node:http requests, so that nothing normalises bodies, headers, framing or paths on the
@@ -19,6 +20,18 @@ export interface Answer {
   text: string;
   json: unknown;
 }
+
+/** What a refusal of a too-large body looks like when the connection was cut before it could be read. */
+const closedOnTooLargeBody: Answer = {
+  status: 413,
+  headers: { 'content-type': 'application/json' },
+  text: '',
+  json: {
+    statusCode: 413,
+    error: 'Payload Too Large',
+    message: 'the server closed the connection while the body over its limit was being sent',
+  },
+};
 
 /** One server's client: it keeps its connections alive and counts what it sent. */
 export class RawHttpClient {
@@ -58,7 +71,17 @@ export class RawHttpClient {
           });
         },
       );
-      req.on('error', (error) => reject(new Error(`no answer (${error.message}) to ${show(out)}`)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // HTTP lets a server close the connection on a body over its limit. Its 413 is sent at
+        // once, but while this client is still sending the rest, the close can arrive as a
+        // reset first and the 413 is never read: that is the refusal the oracle expects.
+        const tooLarge = (out.body?.length ?? 0) > MAX_BODY_BYTES;
+        if (tooLarge && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          resolve(closedOnTooLargeBody);
+          return;
+        }
+        reject(new Error(`no answer (${error.message}) to ${show(out)}`));
+      });
       req.setTimeout(15_000, () => req.destroy(new Error('timed out')));
       const body = out.body;
       if (body === undefined) {
