@@ -1,12 +1,14 @@
 import {
   DynamicModule,
+  Inject,
   MiddlewareConsumer,
   Module,
   NestModule,
   RequestMethod,
+  Type,
   ValidationPipe,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
@@ -29,17 +31,28 @@ import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { JsonRequestGuard } from './http/json-request.guard';
 import { SameOriginMiddleware } from './http/same-origin.middleware';
 import { VALIDATION_OPTIONS } from './http/validation';
-import { loggingOptions } from './observability/logging';
+import { accessLog, loggingOptions } from './observability/logging';
+import { isIngestion, isQuietInAccessLog, markRoutes, routesDeclaring } from './http/route-traits';
 import { MetricsStateBinding } from './observability/metrics-state.binding';
 import { ObservabilityModule } from './observability/observability.module';
 import { StoreModule } from './store/store.module';
 
+/** The process's root logger, which the access log writes to. */
+const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+const EVERY_ROUTE = { path: '*', method: RequestMethod.ALL };
+
 @Module({})
 export class AppModule implements NestModule {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(ROOT_LOGGER) private readonly rootLogger: PinoRootLogger,
+  ) {}
+
   static forRoot(config: AppConfig, logger: PinoRootLogger): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        DiscoveryModule,
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingOptions(logger)),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
@@ -56,6 +69,7 @@ export class AppModule implements NestModule {
         ApiDocsModule,
       ],
       providers: [
+        { provide: ROOT_LOGGER, useValue: logger },
         MetricsStateBinding,
         {
           provide: APP_PIPE,
@@ -68,8 +82,19 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // First, what each route declared, for the steps that run outside its handler: the access
+    // log below and the error filter.
+    const controllers = this.discovery
+      .getControllers()
+      .map((wrapper) => wrapper.metatype)
+      .filter((metatype): metatype is Type => typeof metatype === 'function');
+    const quiet = routesDeclaring(controllers, isQuietInAccessLog);
+    const ingestion = routesDeclaring(controllers, isIngestion);
+    if (quiet.length > 0) consumer.apply(markRoutes({ quietAccessLog: true })).forRoutes(...quiet);
+    if (ingestion.length > 0) consumer.apply(markRoutes({ ingestion: true })).forRoutes(...ingestion);
+    consumer.apply(accessLog(this.rootLogger)).forRoutes(EVERY_ROUTE);
     // Every route, unknown ones included, and before any body is read.
-    consumer.apply(SameOriginMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+    consumer.apply(SameOriginMiddleware).forRoutes(EVERY_ROUTE);
     consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController, AuthController);
   }
 }

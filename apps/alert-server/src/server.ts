@@ -6,7 +6,7 @@ import { describeApi } from './api-docs/api-document';
 import { ApiDocsService } from './api-docs/api-docs.service';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
-import { accessLog, createRootLogger } from './observability/logging';
+import { createRootLogger } from './observability/logging';
 
 /** Builds the HTTP application; main.ts and the e2e specs share it, so tests run what ships. */
 export async function createServer(config: AppConfig): Promise<NestExpressApplication> {
@@ -26,7 +26,6 @@ export async function createServer(config: AppConfig): Promise<NestExpressApplic
   // Behind a reverse proxy on the same host (the README's TLS set-up), its X-Forwarded-For and
   // -Proto give the client's address (rate limits, audit) and https (the Secure cookie flag).
   app.set('trust proxy', 'loopback');
-  app.use(accessLog(logger));
   app.use(helmet(SECURITY_HEADERS));
   app.get(ApiDocsService).describeWith(() => describeApi(app));
   // No app.enableCors(): no Access-Control-Allow-Origin is ever sent, so no other site's script

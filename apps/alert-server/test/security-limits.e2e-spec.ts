@@ -73,6 +73,7 @@ describe('security: limits (VIGIE_AUTH=required)', () => {
       for (const res of answers.slice(0, firstLimited)) expectError(res, 401);
       for (const res of answers.slice(firstLimited)) {
         expectError(res, 429);
+        expect((res.json as { message: string }).message).toContain('sign-in attempts from this address');
         const seconds = retryAfterSeconds(res);
         expect(seconds).toBeGreaterThan(0);
         expect(seconds).toBeLessThanOrEqual(120);

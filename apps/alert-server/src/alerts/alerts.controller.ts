@@ -17,6 +17,7 @@ import { ApiErrors } from '../api-docs/responses';
 import { CurrentOperator, DeviceAccess } from '../auth/access';
 import type { OperatorIdentity } from '../auth/operator-auth.service';
 import { DeviceRateLimit } from '../auth/rate-limit.guard';
+import { Ingestion } from '../http/route-traits';
 import { ReceivedAt, Reception } from '../http/received-at';
 import { Handling } from './alerts.service';
 import { AlertsService } from './alerts.service';
@@ -33,6 +34,7 @@ export class AlertsController {
   /** 201 for a new alert, 200 for a retry of one already stored: the device sees either as stored. */
   @Post()
   @DeviceAccess('body')
+  @Ingestion()
   @DeviceRateLimit()
   @ApiOperation({
     summary: 'A device raises an alert',

@@ -4,6 +4,7 @@ import {
   HttpStatus,
   Injectable,
   Logger,
+  SetMetadata,
   UseGuards,
   applyDecorators,
 } from '@nestjs/common';
@@ -51,9 +52,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
     http.getResponse<Response>().setHeader('Retry-After', String(retryAfter));
     const deviceId = callerOf(req).deviceId;
-    const what = req.path.startsWith('/auth')
-      ? 'sign-in attempts from this address'
-      : `requests from device ${deviceId ?? req.ip}`;
+    const subject = this.reflector.getAllAndOverride<string | undefined>(RATE_LIMITED_SUBJECT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const what = subject ?? `requests from device ${deviceId ?? req.ip}`;
     this.rateLimitLogger.warn(
       { code: 'RATE_LIMITED', address: req.ip, deviceId, route: `${req.method} ${req.path}`, retryAfter },
       `too many ${what}`,
@@ -66,9 +69,16 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 }
 
+/** What a refusal of the route says it counted, when it is not a device's requests. */
+const RATE_LIMITED_SUBJECT = 'vigie:rate-limited-subject';
+
 /** POST /auth/login: attempts per address. */
 export const LoginRateLimit = () =>
-  applyDecorators(UseGuards(RateLimitGuard), SkipThrottle({ device: true }));
+  applyDecorators(
+    UseGuards(RateLimitGuard),
+    SkipThrottle({ device: true }),
+    SetMetadata(RATE_LIMITED_SUBJECT, 'sign-in attempts from this address'),
+  );
 /** Device routes: requests per device (after the token check, so per proven device). */
 export const DeviceRateLimit = () =>
   applyDecorators(UseGuards(RateLimitGuard), SkipThrottle({ login: true }));

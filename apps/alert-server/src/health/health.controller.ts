@@ -2,11 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PublicAccess } from '../auth/access';
+import { NoAccessLog } from '../http/route-traits';
 import { StoreHealthIndicator } from './store.health';
 
 @ApiTags('operations')
 @Controller('health')
 @PublicAccess()
+@NoAccessLog()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ALERT_REJECTED, AlertRejectedEvent, RejectionReason } from '@app/contracts';
 import type { Request, Response } from 'express';
 import { DomainEvents } from '../events/domain-events';
+import { routeTraits } from './route-traits';
 import { StoreDiskError } from '../store/disk-error';
 import { StoreClosedError } from '../store/store';
 
@@ -44,7 +45,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.setHeader('Retry-After', String(STORE_RETRY_AFTER_S));
     }
 
-    if (req.method === 'POST' && isAlertIngestion(req.path)) this.announceRejection(status, body, req);
+    if (routeTraits(req).ingestion) this.announceRejection(status, body, req);
     if (res.headersSent) {
       res.end();
       return;
@@ -104,9 +105,4 @@ export class HttpErrorFilter implements ExceptionFilter {
       new AlertRejectedEvent(reason, status, detail, text(fields.deviceId), text(fields.id)),
     );
   }
-}
-
-/** Express routes `/alerts/` and `/Alerts` to the same handler: count their refusals too. */
-function isAlertIngestion(path: string): boolean {
-  return path.replace(/\/+$/, '').toLowerCase() === '/alerts';
 }

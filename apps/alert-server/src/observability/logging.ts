@@ -4,6 +4,7 @@ import type { Params } from 'nestjs-pino';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppConfig } from '../config/app-config';
+import { routeTraits } from '../http/route-traits';
 
 /** The process's logger: one JSON object per line with `level`, `time` and `msg`; pretty for humans. */
 export function createRootLogger(config: AppConfig): Logger {
@@ -31,9 +32,9 @@ export function loggingOptions(root: Logger): Params {
 }
 
 /**
- * One line per answered request, except the device routes: they are the hot path and report
- * through domain events (alert.created, alert.rejected...); per-request logging there cost a
- * quarter of the ingestion CPU.
+ * One line per answered request, except where the route declared it wants none
+ * (`RouteTraits.quietAccessLog`: the device routes, health probes and scrapes). Registered as
+ * the application's middleware, after the routes are marked, so it reads what each route says.
  */
 export function accessLog(root: Logger): RequestHandler {
   const logRequest = pinoHttp({
@@ -41,7 +42,6 @@ export function accessLog(root: Logger): RequestHandler {
     // Successful requests are routine (debug); refusals and faults stand out.
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
-    autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
     serializers: {
       req: (req: { method: string; url: string; remoteAddress?: string }) => ({
         method: req.method,
@@ -52,14 +52,5 @@ export function accessLog(root: Logger): RequestHandler {
     },
   });
   return (req: Request, res: Response, next: NextFunction) =>
-    isDeviceReport(req) ? next() : logRequest(req, res, next);
-}
-
-const HEARTBEAT_PATH = /^\/devices\/[^/]+\/heartbeat\/?$/;
-
-/** POST /alerts and PUT /devices/{id}/heartbeat, the requests the buttons make. */
-function isDeviceReport(req: Request): boolean {
-  const path = req.path;
-  if (req.method === 'POST') return path === '/alerts' || path === '/alerts/';
-  return req.method === 'PUT' && HEARTBEAT_PATH.test(path);
+    routeTraits(req).quietAccessLog ? next() : logRequest(req, res, next);
 }

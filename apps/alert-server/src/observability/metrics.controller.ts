@@ -2,11 +2,13 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../api-docs/responses';
 import { MetricsAccess } from '../auth/access';
+import { NoAccessLog } from '../http/route-traits';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
 @Controller('metrics')
 @MetricsAccess()
+@NoAccessLog()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
