@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DevicesRepository } from './devices.repository';
 import { DevicesTable } from './devices.schema';
 import { DomainEvents } from '../events/domain-events';
+import { FailureStreak } from '../store/failure-streak';
 
 interface DeviceState {
   row: DevicesTable;
@@ -32,6 +33,8 @@ export type DeviceReport = Partial<
 @Injectable()
 export class DevicesService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DevicesService.name);
+  /** On a full disk every heartbeat fails: one line per run of failures, not one per heartbeat. */
+  private readonly persistFailures = new FailureStreak(this.logger);
   private readonly devices = new Map<string, DeviceState>();
   private livenessTimer: NodeJS.Timeout | undefined;
   private readonly offlineAfterMs: number;
@@ -101,11 +104,14 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
       this.events.emit(DEVICE_ONLINE, new DeviceOnlineEvent(toDevice(state)));
     }
     if (!persist) return;
-    this.persist(deviceId).catch((error: unknown) =>
-      this.logger.error(
-        { code: 'DEVICE_PERSIST_FAILED', deviceId, err: error },
-        'could not store device state',
-      ),
+    this.persist(deviceId).then(
+      () =>
+        this.persistFailures.recovered({ code: 'DEVICE_PERSIST_RESUMED' }, 'device state is stored again'),
+      (error: unknown) =>
+        this.persistFailures.failed(
+          { code: 'DEVICE_PERSIST_FAILED', deviceId, err: error },
+          'could not store device state',
+        ),
     );
   }
 
