@@ -42,8 +42,9 @@ export default {
   coverageAnalysis: 'perTest',
   // Two shared cores, other people at work: one test runner at a time.
   concurrency: 1,
-  // e2e specs start real servers, worker threads and child processes.
-  timeoutMS: 60_000,
+  // A mutant that loops forever costs this much more than the tests' own time: generous where
+  // e2e specs start processes (the spool's SIGKILL rounds), short for unit specs alone.
+  timeoutMS: target.timeoutMS ?? 60_000,
   timeoutFactor: 3,
   dryRunTimeoutMinutes: 20,
   // ts-jest compiles the sources (transpile-only, isolatedModules): no type checker, which would

@@ -26,10 +26,11 @@ const mutate = take('--mutate');
 let names = Object.keys(modules);
 if (only) names = [only];
 if (mutate) {
-  const file = mutate.replace(/:[\d:-]+$/, '');
-  names = names.filter((name) => modules[name].mutate.includes(file));
+  // Stryker takes a comma-separated list, each file optionally with `:lines`.
+  const files = mutate.split(',').map((file) => file.replace(/:[\d:-]+$/, ''));
+  names = names.filter((name) => files.every((file) => modules[name].mutate.includes(file)));
   if (names.length === 0) {
-    process.stderr.write(`${file} belongs to no module of scripts/mutation-modules.js\n`);
+    process.stderr.write(`${files.join(', ')}: not all in one module of scripts/mutation-modules.js\n`);
     process.exit(2);
   }
   names = names.slice(0, 1);
