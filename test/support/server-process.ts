@@ -1,57 +1,59 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ExitResult, WatchedProcess } from './watched-process';
+import { join } from 'node:path';
+import {
+  ExitResult,
+  REPO_ROOT,
+  Started,
+  WatchedProcess,
+  assertBuilt,
+  childEnv,
+  describeExit,
+} from './watched-process';
 
 /**
  * The real, built alert server as a child process (what `node dist/apps/alert-server/main.js`
- * runs in production). Its output is always drained: a full pipe would block the server's
- * synchronous log writes and freeze it, which would look like a server bug.
+ * runs in production), on the shared harness of watched-process.ts.
  */
-export const REPO_ROOT = resolve(__dirname, '../..');
+export { REPO_ROOT, describeExit };
+export type { ExitResult };
 export const SERVER_MAIN = join(REPO_ROOT, 'dist/apps/alert-server/main.js');
 
-/** Variables of the server's own; the parent's values must not leak into a test. */
-const SERVER_VARIABLES = [
-  'PORT',
-  'HOST',
-  'VIGIE_SQLITE_PATH',
-  'DATABASE_URL',
-  'VIGIE_DEVICE_OFFLINE_AFTER_S',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'VIGIE_AUTH',
-  'VIGIE_METRICS_TOKEN',
-];
-
-export type { ExitResult };
+/**
+ * The server's environment: PORT=0, HOST=127.0.0.1, the store file, and VIGIE_AUTH=off (a lab
+ * bench) for the specs about other things than security; `overrides` as in `childEnv`.
+ */
+export function serverEnv(
+  sqlitePath: string,
+  overrides?: Record<string, string | undefined>,
+): NodeJS.ProcessEnv {
+  return childEnv(
+    { PORT: '0', HOST: '127.0.0.1', VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'info', VIGIE_AUTH: 'off' },
+    overrides,
+  );
+}
 
 export interface StartOptions {
-  /**
-   * Added to (or, with `undefined`, removed from) the defaults: PORT=0, HOST=127.0.0.1, a temp
-   * VIGIE_SQLITE_PATH, and VIGIE_AUTH=off (a lab bench) for the specs about other things than
-   * security; the security specs set VIGIE_AUTH=required.
-   */
+  /** Added to (or, with `undefined`, removed from) the defaults of `serverEnv`; the security specs set VIGIE_AUTH=required. */
   env?: Record<string, string | undefined>;
   /** Store file; default `vigie.db` in a fresh temp folder (removed by `cleanupServerProcesses`). */
   sqlitePath?: string;
   /** How long to wait for the `server.ready` log line. */
   readyTimeoutMs?: number;
-  /** false: return at once (for processes expected to fail at start-up); `ready` is then left pending. */
+  /** false: return at once (for processes expected to fail at start-up); the port is then 0. */
   waitForReady?: boolean;
+  /** Node flags before the script (a preload, for the benchmarks). */
+  nodeArgs?: string[];
+  /** The script; default the built server (a benchmark runs a copy of it, or a baseline). */
+  main?: string;
 }
 
-const live = new Set<ServerProcess>();
-const tempDirs = new Set<string>();
+const servers = new Started<ServerProcess>();
 
 /** A temp folder removed by `cleanupServerProcesses`. */
 export function makeTempDir(prefix = 'vigie-system-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
+  return servers.tempDir(prefix);
 }
 
 export class ServerProcess extends WatchedProcess {
@@ -63,35 +65,24 @@ export class ServerProcess extends WatchedProcess {
     readonly env: NodeJS.ProcessEnv,
   ) {
     super(child, 'server');
-    void this.exited.then(() => live.delete(this));
   }
 
   static async start(options: StartOptions = {}): Promise<ServerProcess> {
-    assertBuilt();
+    const main = options.main ?? SERVER_MAIN;
+    if (main === SERVER_MAIN) assertBuilt(SERVER_MAIN, 'apps/alert-server/src');
     const sqlitePath = options.sqlitePath ?? join(makeTempDir(), 'vigie.db');
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of SERVER_VARIABLES) delete env[name];
-    Object.assign(env, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      VIGIE_SQLITE_PATH: sqlitePath,
-      LOG_LEVEL: 'info',
-      VIGIE_AUTH: 'off',
-    });
-    for (const [name, value] of Object.entries(options.env ?? {})) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
-    const child = spawn(process.execPath, [SERVER_MAIN], {
-      cwd: makeTempDir('vigie-cwd-'),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const server = new ServerProcess(child, sqlitePath, env);
-    live.add(server);
+    const env = serverEnv(sqlitePath, options.env);
+    const args = [...(options.nodeArgs ?? []), main];
+    const child = WatchedProcess.spawnChild({ args, env, cwd: makeTempDir('vigie-cwd-') });
+    const server = servers.track(new ServerProcess(child, sqlitePath, env));
     if (options.waitForReady === false) return server;
     try {
-      await server.waitForReady(options.readyTimeoutMs ?? 15_000);
+      const line = await server.waitForLine(
+        (text) => readyPort(text) !== null,
+        options.readyTimeoutMs ?? 15_000,
+        'the "server.ready" log line',
+      );
+      server.port = readyPort(line)!;
     } catch (error) {
       await server.kill('SIGKILL');
       throw error;
@@ -102,88 +93,20 @@ export class ServerProcess extends WatchedProcess {
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  /** The port from the `server.ready` line (JSON, or the pretty format's inline fields). */
-  private async waitForReady(timeoutMs: number): Promise<void> {
-    const line = await this.waitForLine(
-      (text) => readyPort(text) !== null,
-      timeoutMs,
-      'the "server.ready" log line',
-    );
-    this.port = readyPort(line)!;
-  }
-
-  /** Resolves with the first stdout line (already seen or to come) matching; rejects on exit or timeout. */
-  waitForLine(
-    match: (line: string) => boolean,
-    timeoutMs: number,
-    what = 'a matching line',
-  ): Promise<string> {
-    return new Promise<string>((resolveLine, reject) => {
-      const check = () => {
-        const found = this.stdoutLines.find(match);
-        if (found !== undefined) return finish(() => resolveLine(found));
-        if (this.exitResult) {
-          finish(() =>
-            reject(
-              new Error(`server exited (${describeExit(this.exitResult!)}) before ${what}\n${this.output()}`),
-            ),
-          );
-        }
-      };
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms\n${this.output()}`))),
-        timeoutMs,
-      );
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        settle();
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  /** Stdout lines that are JSON objects (a line torn by SIGKILL, or a pretty line, is skipped). */
-  logs(): Array<Record<string, unknown>> {
-    const parsed: Array<Record<string, unknown>> = [];
-    for (const line of this.stdoutLines) {
-      try {
-        const value: unknown = JSON.parse(line);
-        if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-          parsed.push(value as Record<string, unknown>);
-        }
-      } catch {
-        // not JSON: the caller asserts on stdoutLines when that matters
-      }
-    }
-    return parsed;
-  }
 }
 
 /** Kills every server still running and removes the temp folders: call in afterEach/afterAll. */
-export async function cleanupServerProcesses(): Promise<void> {
-  await Promise.all([...live].map((server) => server.kill('SIGKILL')));
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
+export function cleanupServerProcesses(): Promise<void> {
+  return servers.cleanup();
 }
 
 /** Kills every server still running, without removing folders (for afterEach, when a test shares them). */
-export async function killServerProcesses(): Promise<void> {
-  await Promise.all([...live].map((server) => server.kill('SIGKILL')));
+export function killServerProcesses(): Promise<void> {
+  return servers.killAll();
 }
 
-// Last resort if the runner itself exits abruptly: never leave a server behind.
-process.once('exit', () => {
-  for (const server of live) server.child.kill('SIGKILL');
-});
-
-function readyPort(line: string): number | null {
+/** The port of a `server.ready` line (JSON, or the pretty format's inline fields); null for another line. */
+export function readyPort(line: string): number | null {
   try {
     const value = JSON.parse(line) as { event?: unknown; port?: unknown };
     if (value?.event === 'server.ready' && typeof value.port === 'number') return value.port;
@@ -192,43 +115,6 @@ function readyPort(line: string): number | null {
   }
   const pretty = /"event":"server\.ready".*?"port":(\d+)/.exec(line);
   return pretty ? Number(pretty[1]) : null;
-}
-
-export function describeExit(result: ExitResult): string {
-  return result.signal ? `signal ${result.signal}` : `code ${result.code}`;
-}
-
-let builtChecked = false;
-
-/** Once per test file: a build older than the sources would test yesterday's server. */
-function assertBuilt(): void {
-  if (builtChecked) return;
-  if (!existsSync(SERVER_MAIN)) {
-    throw new Error(`${SERVER_MAIN} is missing: build first (npx nest build alert-server)`);
-  }
-  const built = statSync(SERVER_MAIN).mtimeMs;
-  const stale = newestSource([join(REPO_ROOT, 'apps/alert-server/src'), join(REPO_ROOT, 'libs')]);
-  if (stale && stale.mtimeMs > built) {
-    throw new Error(`${SERVER_MAIN} is older than ${stale.path}: rebuild (npx nest build alert-server)`);
-  }
-  builtChecked = true;
-}
-
-function newestSource(dirs: string[]): { path: string; mtimeMs: number } | null {
-  let newest: { path: string; mtimeMs: number } | null = null;
-  const visit = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-        const mtimeMs = statSync(path).mtimeMs;
-        if (!newest || mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
-      }
-    }
-  };
-  dirs.forEach(visit);
-  return newest;
 }
 
 export interface HttpAnswer {
