@@ -123,6 +123,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(now - 30_000).toUTCString(), now)).toBe(0);
   });
 
+  it('takes a date for a date even when it starts or ends with digits', () => {
+    expect(parseRetryAfter('Wed, 25 Nov 2026 08:00:30 +0000', now)).toBe(30_000);
+    expect(parseRetryAfter('25 Nov 2026 08:00:30 GMT', now)).toBe(30_000);
+  });
+
   it('caps at five minutes', () => {
     expect(parseRetryAfter('3600', now)).toBe(MAX_RETRY_AFTER_MS);
     expect(MAX_RETRY_AFTER_MS).toBe(300_000);
