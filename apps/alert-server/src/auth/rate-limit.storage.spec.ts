@@ -88,4 +88,25 @@ describe('SlidingWindowStorage', () => {
     expect(await storage.increment('pi-idle', 10_000, 5, 10_000, 'device')).toMatchObject({ totalHits: 1 });
     expect(storage.sweeping).toBe(true);
   });
+  it('a sweep keeps a caller whose hits are still live, and their count', async () => {
+    const storage = new SlidingWindowStorage();
+    await storage.increment('pi-busy', 120_000, 5, 10_000, 'device');
+    jest.advanceTimersByTime(60_000); // a sweep: the hit has another minute to live
+    expect(storage.size).toBe(1);
+    expect(await storage.increment('pi-busy', 120_000, 5, 10_000, 'device')).toMatchObject({ totalHits: 2 });
+    storage.sweep();
+  });
+
+  it("a caller hitting all day keeps a bounded hit list: memory follows the window, not the day's total", async () => {
+    const storage = new SlidingWindowStorage();
+    // 10 live hits at a time (one a second, 10 s window), for 2,000 s.
+    for (let second = 0; second < 2_000; second++) {
+      await storage.increment('pi-1', 10_000, 1_000, 10_000, 'device');
+      jest.setSystemTime(Date.now() + 1_000);
+    }
+    const logs = (storage as unknown as { logs: Map<string, { expirations: number[] }> }).logs;
+    const [log] = [...logs.values()];
+    expect(log.expirations.length).toBeLessThanOrEqual(2 * 33 + 10);
+    storage.sweep();
+  });
 });
