@@ -164,4 +164,13 @@ describe('DeviceAuthService', () => {
     expect((await service.check(`Bearer ${tokenA.slice(0, -1)}`, 'pi-a')).ok).toBe(false);
     expect((await service.check(`Bearer ${tokenA}x`, 'pi-a')).ok).toBe(false);
   });
+  it('lists the devices with their location and state, never a token', async () => {
+    await service.revoke('pi-b');
+    const listing = await service.list();
+    expect(listing.map((row) => [row.device_id, row.location, row.revoked_at !== null])).toEqual([
+      ['pi-a', 'Hall A', false],
+      ['pi-b', null, true],
+    ]);
+    expect(JSON.stringify(listing)).not.toContain(tokenA.slice(4));
+  });
 });
