@@ -283,6 +283,11 @@ describe('AuthGuard, operators and public routes', () => {
     const { guard } = harness();
     expect(await check(guard, { access: { kind: 'public' } })).toMatchObject({ passed: true, error: null });
   });
+
+  it('public routes pass with nothing, even when the metrics need a token', async () => {
+    const { guard } = harness({ metricsToken: 'a pass phrase!' });
+    expect(await check(guard, { access: { kind: 'public' } })).toMatchObject({ passed: true, error: null });
+  });
 });
 
 describe('AuthGuard, metrics', () => {
