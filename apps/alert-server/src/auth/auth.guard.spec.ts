@@ -272,11 +272,11 @@ describe('AuthGuard, operators and public routes', () => {
   });
 
   it('a signed-in operator passes, known by id and name', async () => {
-    const session: Session = { id: 7, name: 'ana', expiresAt: new Date(Date.now() + 60_000) } as Session;
+    const session: Session = { id: '7', name: 'ana', expiresAt: new Date(Date.now() + 60_000) };
     const { guard } = harness({}, session);
     const result = await check(guard, { access: { kind: 'operator' }, cookie: 'vigie_session=abc' });
-    expect(result).toMatchObject({ passed: true, caller: { operator: { id: 7, name: 'ana' } } });
-    expect(result.caller.operator).toEqual({ id: 7, name: 'ana' });
+    expect(result).toMatchObject({ passed: true, caller: { operator: { id: '7', name: 'ana' } } });
+    expect(result.caller.operator).toEqual({ id: '7', name: 'ana' });
   });
 
   it('public routes pass with nothing', async () => {
