@@ -79,13 +79,7 @@ export async function runAlert(h: Hostile, text: string, variant: Variant, path 
   afterFraming(framed, j);
   const content = framed.text === null ? null : judgeAlertBody(parseForJudging(framed.text, j), j);
   const outcome = content ? alertOutcome(h.model, content) : [];
-  const out: Outgoing = {
-    method: 'POST',
-    path,
-    headers: framed.headers,
-    body: framed.body,
-    chunked: framed.chunked,
-  };
+  const out = framedRequest('POST', path, framed);
   const sentAt = Date.now();
   const answer = await h.http.send(out);
   checkShape(out, answer);
@@ -167,13 +161,7 @@ export async function runHeartbeat(
   const framed = frame(text, variant, j);
   afterFraming(framed, j);
   const report = framed.text === null ? null : judgeHeartbeatBody(parseForJudging(framed.text, j), j);
-  const out: Outgoing = {
-    method: 'PUT',
-    path: `/devices/${segment.raw}/heartbeat`,
-    headers: framed.headers,
-    body: framed.body,
-    chunked: framed.chunked,
-  };
+  const out = framedRequest('PUT', `/devices/${segment.raw}/heartbeat`, framed);
   const answer = await h.http.send(out);
   checkShape(out, answer);
   if (answer.status < 300) {
@@ -219,13 +207,7 @@ export async function runAcknowledge(
   if (segment.decoded === null) j.fault(400, 'alert id in the path cannot be decoded');
   else if (!before) j.debatable(404, 'no such alert');
   const outcome = !before ? [404] : before.status === 'resolved' ? [409] : [200];
-  const out: Outgoing = {
-    method: 'POST',
-    path: `/alerts/${segment.raw}/acknowledge`,
-    headers: framed.headers,
-    body: framed.body,
-    chunked: framed.chunked,
-  };
+  const out = framedRequest('POST', `/alerts/${segment.raw}/acknowledge`, framed);
   const sentAt = Date.now();
   const answer = await h.http.send(out);
   checkShape(out, answer);
@@ -450,4 +432,9 @@ export async function listEveryAlert(h: Hostile): Promise<Alert[]> {
     cursor = body.nextCursor;
   } while (cursor);
   return listed;
+}
+
+/** The request that carries a framed body: the framing decides headers, bytes and chunking. */
+function framedRequest(method: string, path: string, framed: Framed): Outgoing {
+  return { method, path, headers: framed.headers, body: framed.body, chunked: framed.chunked };
 }
