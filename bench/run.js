@@ -1,19 +1,18 @@
 'use strict';
 /**
- * `node bench/run.js ingest|list|agent|live|checkpointer`: the benchmarks behind
- * `npm run bench:ingest`, `bench:list`, `bench:agent` and `bench:live`, and the WAL checkpointer's.
+ * `node bench/run.js ingest|list|agent|live`: the benchmarks behind
+ * `npm run bench:ingest`, `bench:list`, `bench:agent` and `bench:live`.
  */
 const benches = {
   ingest: './ingest',
   list: './list',
   agent: './agent',
   live: './live',
-  checkpointer: './checkpointer',
 };
 const name = process.argv[2];
 
 if (!Object.hasOwn(benches, name)) {
-  process.stderr.write('usage: node bench/run.js ingest|list|agent|live|checkpointer\n');
+  process.stderr.write('usage: node bench/run.js ingest|list|agent|live\n');
   process.exit(2);
 }
 require(benches[name])

@@ -1,9 +1,8 @@
 'use strict';
 /**
- * The Nest CLI's webpack configuration plus two entries: the store's writer and the WAL
- * checkpointer run in worker threads, which load their own scripts, emitted beside main.js.
- * The writer's script is the application's (it composes the features' writes); the
- * checkpointer's is the store's own.
+ * The Nest CLI's webpack configuration plus an entry: the store's writer runs in a worker
+ * thread, which loads its own script, emitted beside main.js. The script is the application's
+ * (it composes the features' writes).
  */
 const path = require('node:path');
 
@@ -11,9 +10,8 @@ module.exports = (options) => ({
   ...options,
   entry: {
     main: options.entry,
-    'wal-checkpointer.worker': path.join(__dirname, 'src', 'store', 'wal-checkpointer.worker.ts'),
     'store-writer.worker': path.join(__dirname, 'src', 'store-writer.worker.ts'),
   },
-  // The CLI names the one bundle `<app folder>/main.js`; keep that folder for both.
+  // The CLI names the one bundle `<app folder>/main.js`; keep that folder for every entry.
   output: { ...options.output, filename: path.join(path.dirname(options.output.filename), '[name].js') },
 });

@@ -38,7 +38,7 @@ describe('AlertsRepository.list', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-list-'));
-    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main', checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main' });
     repository = new AlertsRepository(store);
     // Alerts in every status, of several devices and types, two by two at the same reception
     // instant (the id breaks the tie).

@@ -17,7 +17,7 @@ describe('DeviceCredentialsRepository: tokens in memory, re-read when they chang
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-credentials-'));
     path = join(dir, 'vigie.db');
-    store = await Store.open(path, APP_STORE, { checkpointer: false });
+    store = await Store.open(path, APP_STORE);
     repository = new DeviceCredentialsRepository(store);
     other = new BetterSqlite3(path);
   });

@@ -49,7 +49,7 @@ export async function runAdminCommand(
   try {
     const [subject, verb, ...rest] = args;
     const command = subject === 'device' ? deviceCommand(verb, rest) : operatorCommand(verb, rest);
-    store = await Store.open(config.sqlitePath, APP_STORE, { writer: 'main', checkpointer: false });
+    store = await Store.open(config.sqlitePath, APP_STORE, { writer: 'main' });
     return await command(store, io);
   } catch (error) {
     if (error instanceof UsageError) {

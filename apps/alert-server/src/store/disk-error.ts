@@ -1,8 +1,7 @@
 /**
  * Failures of the store's disk, told apart from faults of the code: they are the operator's to
  * fix (free space, replace a disk, remount), they pass without a restart, and a client should
- * retry them. Kept free of the application's imports: the writer and checkpointer threads use
- * it too.
+ * retry them. Kept free of the application's imports: the writer thread uses it too.
  */
 export type StoreDiskCode = 'STORE_FULL' | 'STORE_IO_ERROR';
 

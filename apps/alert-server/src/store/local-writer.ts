@@ -26,15 +26,10 @@ export class LocalWriter<DB> implements Writer {
     return outcomes;
   }
 
-  setAutocheckpoint(pages: number): void {
-    if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${pages}`);
-  }
-
   get state(): WriterState {
     return {
       kind: 'main',
       synchronous: this.sqlite.pragma('synchronous', { simple: true }) as number,
-      autocheckpoint: this.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number,
     };
   }
 

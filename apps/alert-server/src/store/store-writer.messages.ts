@@ -14,9 +14,7 @@ export interface StoreWriterOptions {
 
 /** What the main thread asks of the writer's thread. */
 export type StoreWriterRequest =
-  | { kind: 'commit'; id: number; batch: Json<readonly WriteRequest[]> }
-  | { kind: 'autocheckpoint'; pages: number }
-  | { kind: 'stop' };
+  { kind: 'commit'; id: number; batch: Json<readonly WriteRequest[]> } | { kind: 'stop' };
 
 /** What the writer's thread tells the main thread. */
 export type StoreWriterReply =
@@ -24,6 +22,4 @@ export type StoreWriterReply =
   | { kind: 'ready'; synchronous: number }
   | { kind: 'committed'; id: number; outcomes: Json<WriteOutcome[]> }
   /** The transaction did not commit: nothing of the batch is stored. */
-  | { kind: 'failed'; id: number; error: WriteError }
-  /** The connection's `wal_autocheckpoint`, read back after a change. */
-  | { kind: 'autocheckpoint'; pages: number };
+  | { kind: 'failed'; id: number; error: WriteError };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -52,6 +52,20 @@ describe.each<[string, StoreOptions['writer']]>([
     expect(store.writerState.kind).toBe(writer);
     await insertDevice('pi-1');
     expect(await storedIds()).toEqual(['pi-1']);
+  });
+
+  it('keeps its WAL bounded: SQLite checkpoints it as commits go on', async () => {
+    // A commit per write, each adding a row of about 3 KB: some 12 MB of WAL frames in all,
+    // three times the 1000 pages after which the writing connection checkpoints.
+    const location = 'x'.repeat(3_000);
+    let largestWal = 0;
+    for (let i = 0; i < 1_500; i++) {
+      await store.write('device.upsert', device(`pi-${i}`, { location }));
+      if (i % 50 === 0) largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
+    }
+    expect(statSync(path).size).toBeGreaterThan(1_500 * 3_000);
+    expect(largestWal).toBeGreaterThan(0);
+    expect(largestWal).toBeLessThan(6 * 1024 * 1024);
   });
 
   it('groups writes queued in the same turn of the event loop into one commit', async () => {
@@ -180,7 +194,7 @@ describe('Store when its writer thread fails', () => {
   it('writes on the main thread when the thread cannot start, and says so', async () => {
     const failing = join(dir, 'failing.worker.js');
     writeFileSync(failing, "throw new Error('the writer could not start');\n");
-    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writerFile: failing, checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writerFile: failing });
 
     expect(store.writerState.kind).toBe('main');
     expect(warn.mock.calls[0][0]).toMatchObject({ code: 'STORE_WRITER_FAILED' });
@@ -189,7 +203,7 @@ describe('Store when its writer thread fails', () => {
   });
 
   it('fails the batch it held, then writes on the main thread', async () => {
-    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE);
     await store.write('device.upsert', device('pi-before'));
     const thread = (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
 
@@ -231,7 +245,6 @@ describe('Store readiness when a commit never ends', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const store = await Store.open(join(dir, 'vigie.db'), APP_STORE, {
       writerFile: stuck,
-      checkpointer: false,
       stalledAfterMs: 100,
     });
     try {
@@ -270,7 +283,7 @@ describe('Store when a commit fails on the disk', () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
     error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main', checkpointer: false });
+    store = await Store.open(join(dir, 'vigie.db'), APP_STORE, { writer: 'main' });
     commit = jest.spyOn((store as unknown as { writer: { commit: () => unknown } }).writer, 'commit');
   });
 
@@ -380,8 +393,8 @@ describe('Store beside another writer on the same file (an admin command while t
     ['its main thread', 'main'],
   ])('writes that read then write never fail for a commit of the other (%s)', async (_label, writer) => {
     const path = join(dir, 'vigie.db');
-    stores.push(await Store.open(path, APP_STORE, { writer, checkpointer: false }));
-    stores.push(await Store.open(path, APP_STORE, { writer: 'main', checkpointer: false }));
+    stores.push(await Store.open(path, APP_STORE, { writer }));
+    stores.push(await Store.open(path, APP_STORE, { writer: 'main' }));
     // credential.add reads the device's row, then writes: in a deferred transaction the other
     // connection's commit in between made SQLite refuse the write at once (SQLITE_BUSY).
     const adds = Array.from({ length: 60 }, (_, i) =>

@@ -34,8 +34,8 @@ export class ThreadWriter implements Writer {
   private nextId = 1;
   private stopping = false;
   private failed = false;
-  /** The thread's connection as it last reported itself (on start, after each change). */
-  readonly state: WriterState = { kind: 'thread', synchronous: null, autocheckpoint: null };
+  /** The thread's connection as it reported itself on start. */
+  readonly state: WriterState = { kind: 'thread', synchronous: null };
   /** Resolves once the thread's connection is open; rejects if the thread cannot start. */
   readonly ready: Promise<void>;
 
@@ -85,10 +85,6 @@ export class ThreadWriter implements Writer {
     });
   }
 
-  setAutocheckpoint(pages: number): void {
-    if (!this.failed && !this.stopping) this.send({ kind: 'autocheckpoint', pages });
-  }
-
   /** After the last commit: the thread closes its connection and ends. */
   async close(): Promise<void> {
     if (!this.stopping) {
@@ -105,10 +101,6 @@ export class ThreadWriter implements Writer {
   }
 
   private onReply(reply: Exclude<StoreWriterReply, { kind: 'ready' }>): void {
-    if (reply.kind === 'autocheckpoint') {
-      this.state.autocheckpoint = reply.pages;
-      return;
-    }
     const waiting = this.inFlight.get(reply.id);
     if (!waiting) return;
     this.inFlight.delete(reply.id);

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 export interface WorkerEntry {
   file: string;
   execArgv: string[];
@@ -16,9 +14,4 @@ export function workerEntry(script: string, file?: string): WorkerEntry {
     return { file: `${script}.ts`, execArgv: ['--require', 'ts-node/register/transpile-only'] };
   }
   return { file: `${script}.js`, execArgv: [] };
-}
-
-/** A script of the store's own (the WAL checkpointer's thread), beside this module. */
-export function storeScript(name: string): string {
-  return join(__dirname, name);
 }

@@ -5,8 +5,6 @@ export interface WriterState {
   kind: 'thread' | 'main';
   /** 2: FULL, 1: NORMAL; null until the thread has reported it. */
   synchronous: number | null;
-  /** Pages between SQLite's own checkpoints (0: never); null until reported. */
-  autocheckpoint: number | null;
 }
 
 /** What commits the store's group commits: a thread of its own, or the main thread (fallback). */
@@ -18,8 +16,6 @@ export interface Writer {
    * outcome. Rejects when the batch is not known to be stored: nothing of it may be.
    */
   commit(batch: readonly WriteRequest[]): Promise<WriteOutcome[]>;
-  /** SQLite's automatic checkpoints on the writing connection: every `pages` pages, or never (0). */
-  setAutocheckpoint(pages: number): void;
   close(): Promise<void>;
 }
 
