@@ -11,7 +11,7 @@ export default tseslint.config(
       'node_modules/',
       'coverage/',
       'test-artifacts/',
-      '.stryker-tmp/',
+      '.stryker-tmp*/',
       'reports/',
       'eslint.config.mjs',
     ],

@@ -10,6 +10,8 @@ const shared = {
     '^@app/env$': '<rootDir>/libs/env/src',
   },
   testEnvironment: 'node',
+  // Mutation testing's sandboxes (copies of the sources) are not this tree's modules or specs.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
 };
 
 module.exports = {

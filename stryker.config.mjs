@@ -55,9 +55,20 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 80, break: null },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per module, so that two modules can run at once (two terminals).
+  tempDirName: `.stryker-tmp-${name}`,
   // The sandbox needs the sources, the configs and node_modules (linked); not the builds, the
   // databases or the reports.
-  ignorePatterns: ['dist', 'data', 'coverage', 'test-artifacts', 'reports', 'bench', 'deploy', '.git'],
+  ignorePatterns: [
+    '.stryker-tmp*',
+    'dist',
+    'data',
+    'coverage',
+    'test-artifacts',
+    'reports',
+    'bench',
+    'deploy',
+    '.git',
+  ],
   cleanTempDir: true,
 };
