@@ -19,6 +19,18 @@ const TOOLS = [
   { check: 'openssl', pkg: 'openssl', why: "the agent's private-CA test (test/agent-auth.spec.ts)" },
   { check: 'strace', pkg: 'strace', why: 'the fsync-before-answer checks (test/durability.spec.ts)' },
   {
+    check: 'mosquitto',
+    file: '/usr/sbin/mosquitto',
+    pkg: 'mosquitto',
+    why: 'the MQTT notification channel (a real broker on loopback)',
+  },
+  {
+    check: 'prometheus-alertmanager',
+    file: '/usr/bin/prometheus-alertmanager',
+    pkg: 'prometheus-alertmanager',
+    why: 'the Alertmanager notification channel (a real Alertmanager on loopback)',
+  },
+  {
     check: 'python3',
     pkg: 'python3',
     why: 'the slow live-stream reader (apps/alert-server/test/live.e2e-spec.ts)',
