@@ -7,6 +7,8 @@ import { OPERATOR_MIGRATIONS, OperatorTables } from './auth/operators.schema';
 import { OPERATOR_WRITES } from './auth/operators.writes';
 import { DEVICE_MIGRATIONS, DeviceTables } from './devices/devices.schema';
 import { DEVICE_WRITES } from './devices/devices.writes';
+import { NOTIFICATION_MIGRATIONS, NotificationTables } from './notifications/notifications.schema';
+import { NOTIFICATION_WRITES } from './notifications/notifications.writes';
 import { composeMigrations } from './store/migrations';
 import type { Store } from './store/store';
 import type { StoreRegistry } from './store/write-operation';
@@ -17,13 +19,15 @@ import type { StoreRegistry } from './store/write-operation';
  * module and by the writer thread's script (`store-writer.worker.ts`), so it stays free of the
  * framework: only the features' schema and writes modules, and the store's types.
  */
-export interface Database extends AlertTables, DeviceTables, CredentialTables, OperatorTables {}
+export interface Database
+  extends AlertTables, DeviceTables, CredentialTables, OperatorTables, NotificationTables {}
 
 export const APP_WRITES = {
   ...ALERT_WRITES,
   ...DEVICE_WRITES,
   ...CREDENTIAL_WRITES,
   ...OPERATOR_WRITES,
+  ...NOTIFICATION_WRITES,
 };
 export type AppWrites = typeof APP_WRITES;
 
@@ -35,6 +39,7 @@ export const APP_STORE: StoreRegistry<Database, AppWrites> = {
     DEVICE_MIGRATIONS,
     CREDENTIAL_MIGRATIONS,
     OPERATOR_MIGRATIONS,
+    NOTIFICATION_MIGRATIONS,
   ),
   // Built, webpack emits it beside main.js (webpack.config.js); from the sources, beside this file.
   writerThread: join(__dirname, 'store-writer.worker'),
