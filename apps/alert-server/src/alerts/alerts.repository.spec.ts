@@ -45,7 +45,7 @@ describe('AlertsRepository.list', () => {
     for (let i = 0; i < 240; i++) {
       const at = new Date(Date.UTC(2026, 10, 24, 10, 0, Math.floor(i / 2)));
       const row = newAlertRow(alertDto(i), at);
-      await store.write('alert.create', row);
+      await store.write('alert.create', { row, escalation: null });
       const status: AlertStatus = ALERT_STATUSES[i % ALERT_STATUSES.length];
       const handling = { id: row.id, at: at.toISOString(), by: 'Marie', note: null };
       if (status === 'acknowledged') await store.write('alert.acknowledge', handling);

@@ -6,6 +6,7 @@ import { Store } from '../store/store';
 import { findAlertById } from './alert.queries';
 import { AlertCursor } from './alert-cursor';
 import type { AlertsTable } from './alerts.schema';
+import type { EscalationStep } from '../notifications/notify-config';
 import type {
   AcknowledgeOutcome,
   CreateAlertOutcome,
@@ -18,9 +19,12 @@ import type {
 export class AlertsRepository {
   constructor(@Inject(Store) private readonly store: AppStore) {}
 
-  /** Stores the alert (with its device's last-seen) unless its id exists: then the stored one. */
-  create(row: AlertsTable): Promise<CreateAlertOutcome> {
-    return this.store.write('alert.create', row);
+  /**
+   * Stores the alert (with its device's last-seen and its escalation) unless its id exists:
+   * then the stored one.
+   */
+  create(row: AlertsTable, escalation: readonly EscalationStep[] | null): Promise<CreateAlertOutcome> {
+    return this.store.write('alert.create', { row, escalation });
   }
 
   acknowledge(args: HandleAlertArgs): Promise<AcknowledgeOutcome> {

@@ -48,7 +48,7 @@ export class AlertsService {
   async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
     const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
-    const outcome = await this.alerts.create(row);
+    const outcome = await this.alerts.create(row, null);
 
     if (outcome.created) {
       const alert = toAlert(row);

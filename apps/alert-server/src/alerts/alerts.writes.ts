@@ -2,8 +2,16 @@ import type { Transaction } from 'kysely';
 import { recordDeviceSeen } from '../devices/devices.writes';
 import type { Database } from '../app-store';
 import type { WriteOperation } from '../store/write-operation';
+import { endEscalation, startEscalation } from '../notifications/notifications.writes';
+import type { EscalationStep } from '../notifications/notify-config';
 import { ALERT_COLUMNS, findAlertById, insertAlertIfAbsent } from './alert.queries';
 import type { AlertsTable } from './alerts.schema';
+
+export interface CreateAlertArgs {
+  row: AlertsTable;
+  /** The steps of the escalation rule that fits the alert; null when none does. */
+  escalation: readonly EscalationStep[] | null;
+}
 
 /** A new alert is the row given, so only a retry carries the stored row back. */
 export type CreateAlertOutcome = { created: true } | { created: false; stored: AlertsTable };
@@ -22,8 +30,14 @@ export type AcknowledgeOutcome =
 export type ResolveOutcome =
   { kind: 'missing' } | { kind: 'unchanged' | 'changed'; row: AlertsTable; wasOpen: boolean };
 
-/** A new alert with its device's last-seen, or the stored one when the id exists (a retry). */
-const create: WriteOperation<Database, AlertsTable, CreateAlertOutcome> = async (trx, row) => {
+/**
+ * A new alert with its device's last-seen and its escalation, or the stored one when the id
+ * exists (a retry, whose escalation started with it).
+ */
+const create: WriteOperation<Database, CreateAlertArgs, CreateAlertOutcome> = async (
+  trx,
+  { row, escalation },
+) => {
   const inserted = await insertAlertIfAbsent.run(
     trx,
     ALERT_COLUMNS.map((column) => row[column]),
@@ -31,6 +45,7 @@ const create: WriteOperation<Database, AlertsTable, CreateAlertOutcome> = async 
   if (inserted === 1) {
     // The device's last-seen is stored with its alert: a crash cannot forget either.
     await recordDeviceSeen(trx, row.device_id, row.received_at, row.location);
+    if (escalation) await startEscalation(trx, row.id, row.received_at, escalation);
     return { created: true };
   }
   const [stored] = await findAlertById.execute(trx, [row.id]);
@@ -52,6 +67,8 @@ const acknowledge: WriteOperation<Database, HandleAlertArgs, AcknowledgeOutcome>
     acknowledged_by: by,
     acknowledgement_note: note,
   });
+  // Someone is on it: no further step, in the same transaction, so none can slip through.
+  await endEscalation(trx, id, at, 'acknowledged');
   return { kind: 'changed', row: updated };
 };
 
@@ -69,6 +86,7 @@ const resolve: WriteOperation<Database, HandleAlertArgs, ResolveOutcome> = async
     resolved_by: by,
     resolution_note: note,
   });
+  await endEscalation(trx, id, at, 'resolved');
   return { kind: 'changed', row: updated, wasOpen: row.status === 'open' };
 };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { APP_STORE, AppStore } from '../app-store';
 import { newAlertRow } from '../alerts/alerts.service';
 import { Store } from '../store/store';
-import { endEscalation, startEscalation, type ChannelRef } from './notifications.writes';
+import type { ChannelRef } from './notifications.writes';
 import type { EscalationStep } from './notify-config';
 
 const T0 = Date.parse('2026-12-02T10:00:00.000Z');
@@ -43,10 +43,12 @@ describe('the escalation and outbox writes', () => {
 
   async function newAlert(steps: EscalationStep[], receivedAt = T0): Promise<string> {
     const row = newAlertRow({ deviceId: 'pi-accueil', type: 'fire' }, new Date(receivedAt));
-    await store.write('alert.create', row);
-    await store.db.transaction().execute((trx) => startEscalation(trx, row.id, row.received_at, steps));
+    await store.write('alert.create', { row, escalation: steps });
     return row.id;
   }
+
+  const handle = (kind: 'acknowledge' | 'resolve', atMs: number) =>
+    store.write(`alert.${kind}`, { id: alertId, at: iso(atMs), by: 'Marie', note: null });
 
   const fireDue = (offsetMs: number, channels = CHANNELS) =>
     store.write('escalation.fireDue', { now: iso(offsetMs), channels, limit: 100 });
@@ -127,7 +129,7 @@ describe('the escalation and outbox writes', () => {
     await store.write('notification.sent', { id: building.id, at: iso(s(61)) });
     await store.write('notification.sent', { id: routing.id, at: iso(s(61)) });
     // phones (step 2) is still pending when the alert is acknowledged.
-    await store.db.transaction().execute((trx) => endEscalation(trx, alertId, iso(s(70)), 'acknowledged'));
+    await handle('acknowledge', s(70));
 
     expect(await escalation()).toMatchObject({ state: 'cancelled', next_due_at: null });
     expect(await fireDue(s(400))).toEqual([]);
@@ -147,7 +149,7 @@ describe('the escalation and outbox writes', () => {
     await fireDue(s(90));
     for (const row of await claimDue(s(90)))
       await store.write('notification.sent', { id: row.id, at: iso(s(91)) });
-    await store.db.transaction().execute((trx) => endEscalation(trx, alertId, iso(s(100)), 'resolved'));
+    await handle('resolve', s(100));
 
     const resolved = (await notifications()).filter((row) => row.subject === 'alert.resolved');
     expect(resolved.map((row) => [row.channel, row.due_at, row.state, row.step])).toEqual([
@@ -158,7 +160,8 @@ describe('the escalation and outbox writes', () => {
   });
 
   it('never fires for an alert no longer open, even if its escalation was not ended', async () => {
-    await store.write('alert.resolve', { id: alertId, at: iso(s(5)), by: 'Marie', note: null });
+    // As an older server, or another process, would leave it: resolved, its escalation not ended.
+    await store.db.updateTable('alerts').set({ status: 'resolved' }).where('id', '=', alertId).execute();
     expect(await fireDue(s(60))).toEqual([]);
     expect(await escalation()).toMatchObject({ state: 'cancelled' });
   });
@@ -210,7 +213,7 @@ describe('the escalation and outbox writes', () => {
   it('records a send that completes after the alert was handled: the channel was told', async () => {
     await fireDue(0);
     const [building] = await claimDue(0);
-    await store.db.transaction().execute((trx) => endEscalation(trx, alertId, iso(s(1)), 'resolved'));
+    await handle('resolve', s(1));
     await store.write('notification.sent', { id: building.id, at: iso(s(2)) });
     const row = (await notifications()).find((candidate) => candidate.id === building.id);
     expect(row).toMatchObject({ state: 'sent', sent_at: iso(s(2)) });

@@ -71,6 +71,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly notifications = new Counter({
+    name: 'vigie_notifications_total',
+    help: 'Notification attempts by channel: sent, retried (failed, tried again later), failed (given up).',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationDelay = new Histogram({
+    name: 'vigie_notification_delay_seconds',
+    help: 'From when a notification was due to when its receiver accepted it.',
+    labelNames: ['channel'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+
+  readonly escalations = new Counter({
+    name: 'vigie_escalations_total',
+    help: 'Escalation steps reached by alerts still not acknowledged (1 is the first step).',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every label value exists from the start at 0, so rate() and alert rules see the first event.
@@ -81,6 +103,15 @@ export class MetricsService {
     for (const reason of REJECTION_REASONS) this.alertsRejected.inc({ reason }, 0);
     for (const direction of ['behind', 'ahead'] as const) this.clockSkew.inc({ direction }, 0);
     this.registerStateGauges();
+  }
+
+  /** The channels of the notification file, at 0 from the start (their names are bounded by it). */
+  knowChannels(names: readonly string[]): void {
+    for (const channel of names) {
+      for (const outcome of ['sent', 'retried', 'failed'] as const)
+        this.notifications.inc({ channel, outcome }, 0);
+      this.notificationDelay.zero({ channel });
+    }
   }
 
   useStateSource(source: MetricsStateSource): void {
