@@ -63,6 +63,26 @@ describe('handling one alert', () => {
     });
   });
 
+  describe('GET /alerts/{id}/timeline', () => {
+    it('lists what happened to the alert, oldest first: received, acknowledged, resolved', async () => {
+      const alert = await createAlert(url, { message: 'timeline' });
+      const acknowledged = await act(alert.id, 'acknowledge', { by: 'Marie', note: 'en route' });
+      const resolved = await act(alert.id, 'resolve', { by: 'Karim' });
+
+      const res = await request(url).get(`/alerts/${alert.id}/timeline`);
+      expectStatus(res, 200);
+      expect(res.body).toEqual([
+        { at: alert.receivedAt, kind: 'received' },
+        { at: acknowledged.alert.acknowledgedAt, kind: 'acknowledged', by: 'Marie', detail: 'en route' },
+        { at: resolved.alert.resolvedAt, kind: 'resolved', by: 'Karim' },
+      ]);
+    });
+
+    it('answers 404 for an alert that does not exist', async () => {
+      expectHttpError(await request(url).get(`/alerts/${randomUUID()}/timeline`), 404);
+    });
+  });
+
   describe('POST /alerts/{id}/acknowledge', () => {
     it('acknowledges an open alert: 200, status, time, who and note', async () => {
       const alert = await createAlert(url);

@@ -300,6 +300,7 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
     const routes: Array<[string, string, (id: string) => string, unknown]> = [
       ['GET', '/alerts', () => '/alerts', undefined],
       ['GET', '/alerts/{id}', (id) => `/alerts/${id}`, undefined],
+      ['GET', '/alerts/{id}/timeline', (id) => `/alerts/${id}/timeline`, undefined],
       ['POST', '/alerts/{id}/acknowledge', (id) => `/alerts/${id}/acknowledge`, { by: 'Mallory', note: 'x' }],
       ['POST', '/alerts/{id}/resolve', (id) => `/alerts/${id}/resolve`, { by: 'Mallory', note: 'x' }],
       ['GET', '/devices', () => '/devices', undefined],

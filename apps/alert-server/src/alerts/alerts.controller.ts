@@ -11,8 +11,15 @@ import {
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Alert, AlertPage, CreateAlertDto, HandleAlertDto, ListAlertsQuery } from '@app/contracts';
-import { AlertPageResource, AlertResource } from '../api-docs/resources';
+import {
+  Alert,
+  AlertPage,
+  CreateAlertDto,
+  HandleAlertDto,
+  ListAlertsQuery,
+  TimelineEntry,
+} from '@app/contracts';
+import { AlertPageResource, AlertResource, TimelineEntryResource } from '../api-docs/resources';
 import { ApiErrors } from '../api-docs/responses';
 import { CurrentOperator, DeviceAccess } from '../auth/access';
 import type { OperatorIdentity } from '../auth/operator-auth.service';
@@ -88,6 +95,19 @@ export class AlertsController {
   @ApiErrors(SIGN_IN, FOUND_NO_ALERT, 503)
   findOne(@Param('id') id: string): Promise<Alert> {
     return this.alerts.findOne(id);
+  }
+
+  @Get(':id/timeline')
+  @ID
+  @ApiOperation({
+    summary: "The alert's life, oldest first",
+    description:
+      'Received, each escalation step reached, each notification sent or failed (with its channel), acknowledged, resolved.',
+  })
+  @ApiOkResponse({ type: [TimelineEntryResource] })
+  @ApiErrors(SIGN_IN, FOUND_NO_ALERT, 503)
+  timeline(@Param('id') id: string): Promise<TimelineEntry[]> {
+    return this.alerts.timeline(id);
   }
 
   @Post(':id/acknowledge')

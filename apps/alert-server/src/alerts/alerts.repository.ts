@@ -6,6 +6,7 @@ import { Store } from '../store/store';
 import { findAlertById } from './alert.queries';
 import { AlertCursor } from './alert-cursor';
 import type { AlertsTable } from './alerts.schema';
+import type { AlertEventsTable } from '../notifications/notifications.schema';
 import type { EscalationStep } from '../notifications/notify-config';
 import type {
   AcknowledgeOutcome,
@@ -33,6 +34,16 @@ export class AlertsRepository {
 
   resolve(args: HandleAlertArgs): Promise<ResolveOutcome> {
     return this.store.write('alert.resolve', args);
+  }
+
+  /** What happened to the alert besides its own row's changes (escalation, notifications), oldest first. */
+  events(alertId: string): Promise<AlertEventsTable[]> {
+    return this.store.db
+      .selectFrom('alert_events')
+      .selectAll()
+      .where('alert_id', '=', alertId)
+      .orderBy('id')
+      .execute() as Promise<AlertEventsTable[]>;
   }
 
   async findById(id: string): Promise<AlertsTable | undefined> {

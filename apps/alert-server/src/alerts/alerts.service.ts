@@ -12,6 +12,7 @@ import {
   AlertResolvedEvent,
   CreateAlertDto,
   ListAlertsQuery,
+  TimelineEntry,
   defaultSeverity,
   uuidv7,
 } from '@app/contracts';
@@ -19,6 +20,7 @@ import { DevicesService } from '../devices/devices.service';
 import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
+import { alertTimeline } from './alert-timeline';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsTable } from './alerts.schema';
 import { HandleAlertArgs } from './alerts.writes';
@@ -74,6 +76,13 @@ export class AlertsService {
     const row = await this.alerts.findById(normalizeId(id));
     if (!row) throw alertNotFound(id);
     return toAlert(row);
+  }
+
+  /** The alert's life, oldest first: its own changes, and what its escalation did. */
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    const row = await this.alerts.findById(normalizeId(id));
+    if (!row) throw alertNotFound(id);
+    return alertTimeline(row, await this.alerts.events(row.id));
   }
 
   async list(query: ListAlertsQuery): Promise<AlertPage> {

@@ -4,6 +4,7 @@ import {
   ALERT_STATUSES,
   ALERT_TYPES,
   DEVICE_ID_PATTERN,
+  TIMELINE_KINDS,
   type Alert,
   type AlertPage,
   type AlertSeverity,
@@ -11,6 +12,8 @@ import {
   type AlertType,
   type Device,
   type DeviceStatus,
+  type TimelineEntry,
+  type TimelineKind,
 } from '@app/contracts';
 
 /*
@@ -125,4 +128,32 @@ export class SessionResource {
 
   @ApiProperty({ ...TIMESTAMP, description: 'when the session ends' })
   expiresAt: string;
+}
+
+export class TimelineEntryResource implements TimelineEntry {
+  @ApiProperty({ ...TIMESTAMP })
+  at!: string;
+
+  @ApiProperty({ enum: TIMELINE_KINDS, example: 'notification.sent' })
+  kind!: TimelineKind;
+
+  @ApiProperty({
+    required: false,
+    description: "the channel's name in the notification file",
+    example: 'phones',
+  })
+  channel?: string;
+
+  @ApiProperty({ required: false, description: 'the escalation step, 1 for the first', example: 2 })
+  step?: number;
+
+  @ApiProperty({
+    required: false,
+    description: "why a send failed, which repeat of a step, or the operator's note",
+    example: 'timeout',
+  })
+  detail?: string;
+
+  @ApiProperty({ required: false, description: 'who acknowledged or resolved the alert', example: 'Marie' })
+  by?: string;
 }

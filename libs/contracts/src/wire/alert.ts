@@ -36,3 +36,29 @@ export interface AlertPage {
   items: Alert[];
   nextCursor: string | null;
 }
+
+/** What can happen to an alert, as its timeline lists it. */
+export const TIMELINE_KINDS = [
+  'received',
+  'escalated',
+  'notification.sent',
+  'notification.failed',
+  'acknowledged',
+  'resolved',
+  'device.feedback',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** One entry of `GET /alerts/{id}/timeline`, oldest first; fields appear where they apply. */
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind;
+  /** The notification channel, by its name in the notification file. */
+  channel?: string;
+  /** The escalation step (1 for the first). */
+  step?: number;
+  /** Why a send failed, which repeat a step is, the acknowledgement's or resolution's note. */
+  detail?: string;
+  /** Who acknowledged or resolved it. */
+  by?: string;
+}
