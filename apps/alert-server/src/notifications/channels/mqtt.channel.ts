@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttChannelConfig } from '../notify-config';
 import { Channel, ChannelSendError, Notification } from './channel';
+import { webhookBody } from './webhook.channel';
 
 const RECONNECT_PERIOD_MS = 1000;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -110,17 +111,13 @@ export class MqttChannel implements Channel {
 
 /** The webhook's body plus `notificationId`, on `<topic>/alerts/<type>` or `<topic>/devices/offline`. */
 export function mqttMessage(prefix: string, notification: Notification): { topic: string; payload: string } {
-  if (notification.type === 'device.offline') {
-    const { type, step, device, id } = notification;
-    return {
-      topic: `${prefix}/devices/offline`,
-      payload: JSON.stringify({ type, step, device, notificationId: id }),
-    };
-  }
-  const { type, step, alert, id } = notification;
+  const topic =
+    notification.type === 'device.offline'
+      ? `${prefix}/devices/offline`
+      : `${prefix}/alerts/${notification.alert.type}`;
   return {
-    topic: `${prefix}/alerts/${alert.type}`,
-    payload: JSON.stringify({ type, step, alert, notificationId: id }),
+    topic,
+    payload: JSON.stringify({ ...webhookBody(notification), notificationId: notification.id }),
   };
 }
 
