@@ -87,3 +87,17 @@ export interface EscalationStep {
 
 /** A step's repeats stop after this many, acknowledged or not. */
 export const MAX_REPEATS = 20;
+
+/** The rule that escalates an alert: the first whose match fits; null: nobody is notified. */
+export function ruleFor(
+  config: Pick<NotifyConfig, 'escalation'>,
+  alert: { type: AlertType; severity: AlertSeverity },
+): EscalationRule | null {
+  return config.escalation.find((rule) => fits(rule.match, alert)) ?? null;
+}
+
+function fits(match: EscalationRule['match'], alert: { type: AlertType; severity: AlertSeverity }): boolean {
+  // A drill that reached the catch-all rule would wake the people it is meant to spare.
+  const typeFits = match.type === null ? alert.type !== 'test' : match.type.includes(alert.type);
+  return typeFits && (match.severity === null || match.severity.includes(alert.severity));
+}
