@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DASHBOARD_ONLY } from '../notifications/notify-file';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -13,6 +17,7 @@ describe('loadConfig', () => {
       metricsToken: null,
       liveKeepAliveSeconds: 15,
       publicUrl: null,
+      notify: DASHBOARD_ONLY,
     });
   });
 
@@ -88,6 +93,46 @@ describe('loadConfig', () => {
     expect(error.problems).toEqual([
       'invalid configuration: PORT="abc": expected a port number from 0 to 65535',
       'invalid configuration: LOG_LEVEL="loud": expected one of debug, info, warn, error',
+    ]);
+  });
+});
+
+describe('loadConfig with VIGIE_NOTIFY_FILE', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'vigie-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function notifyFile(yaml: string): string {
+    const file = join(dir, 'notify.yml');
+    writeFileSync(file, yaml);
+    return file;
+  }
+
+  it('reads the file, substituting from the same environment', () => {
+    const file = notifyFile(
+      'channels:\n  phones: { ntfy: { url: "https://ntfy.lan/vigie", token: "${NTFY_TOKEN}" } }\n',
+    );
+    const config = loadConfig({ VIGIE_NOTIFY_FILE: file, NTFY_TOKEN: 'tk_1' });
+    expect(config.notify.file).toBe(file);
+    expect(config.notify.channels.get('phones')).toEqual({
+      kind: 'ntfy',
+      url: 'https://ntfy.lan/vigie',
+      token: 'tk_1',
+    });
+  });
+
+  it("adds the file's faults to the environment's, one line each", () => {
+    const file = notifyFile('channels: { phones: { sms: {} } }\nescalation: {}\n');
+    expect(captureConfigError({ PORT: 'abc', VIGIE_NOTIFY_FILE: file }).problems).toEqual([
+      'invalid configuration: PORT="abc": expected a port number from 0 to 65535',
+      `invalid configuration: ${file}: channels.phones.sms: unknown channel kind (kinds: webhook, ntfy, email, mqtt, alertmanager)`,
+      `invalid configuration: ${file}: escalation: expected a list, got a map`,
+    ]);
+  });
+
+  it('reports a file it cannot read', () => {
+    expect(captureConfigError({ VIGIE_NOTIFY_FILE: join(dir, 'absent.yml') }).problems).toEqual([
+      `invalid configuration: ${join(dir, 'absent.yml')}: cannot read the file: no such file`,
     ]);
   });
 });

@@ -1,4 +1,6 @@
 import { ConfigError, Env, EnvReader, InvalidValue, integerIn, oneOf } from '@app/env';
+import { NotifyConfig } from '../notifications/notify-config';
+import { DASHBOARD_ONLY, loadNotifyFile } from '../notifications/notify-file';
 
 export { ConfigError };
 
@@ -19,6 +21,8 @@ export interface AppConfig {
    * request says it. Read-only: one parsed URL is shared by everything that builds links.
    */
   publicUrl: Readonly<URL> | null;
+  /** Channels and escalation rules of VIGIE_NOTIFY_FILE; without it, the dashboard only. */
+  notify: NotifyConfig;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -54,12 +58,26 @@ export function loadConfig(env: Env): AppConfig {
       integerIn(raw, 1, 15, 'expected a whole number of seconds from 1 to 15'),
     ),
     publicUrl: reader.read<Readonly<URL> | null>('VIGIE_PUBLIC_URL', null, publicUrl),
+    notify: notifyConfig(reader, env),
   };
   reader.read('DATABASE_URL', null, () => {
     throw new InvalidValue('the PostgreSQL backend is not available in this version; unset it to use SQLite');
   });
   reader.check();
   return config;
+}
+
+/** The file's faults join the environment's: one start-up attempt shows them all. */
+function notifyConfig(reader: EnvReader, env: Env): NotifyConfig {
+  const file = reader.read<string | null>('VIGIE_NOTIFY_FILE', null, (raw) => raw);
+  if (file === null) return DASHBOARD_ONLY;
+  try {
+    return loadNotifyFile(file, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    reader.problems.push(...error.problems);
+    return DASHBOARD_ONLY;
+  }
 }
 
 /**
