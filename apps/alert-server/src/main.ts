@@ -4,11 +4,22 @@ import { Logger } from '@nestjs/common';
 import { prepareGracefulStop } from './http/graceful-stop';
 import { createServer } from './server';
 import { ADMIN_USAGE, EXIT_USAGE, isAdminCommand, runAdminCommand } from './cli/admin-command';
+import { isConfigCommand, runConfigCommand } from './cli/config-command';
 
 /** Exit status for a configuration error (sysexits EX_CONFIG), as the button agent uses. */
 const EXIT_CONFIG = 78;
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  // Before the environment is loaded: checking a file must report its faults, not exit 78 on them.
+  if (isConfigCommand(args)) {
+    process.exitCode = runConfigCommand(args, process.env, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+    return;
+  }
+
   let config;
   try {
     config = loadConfig(process.env);
@@ -18,7 +29,6 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
 
-  const args = process.argv.slice(2);
   if (isAdminCommand(args)) {
     process.exitCode = await runAdminCommand(args, config, {
       out: (line) => process.stdout.write(`${line}\n`),
@@ -82,7 +92,8 @@ async function firstLineOfStdin(): Promise<string> {
 }
 
 main().catch((error: unknown) => {
-  const admin = isAdminCommand(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const admin = isAdminCommand(args) || isConfigCommand(args);
   const failure = admin
     ? { code: 'ADMIN_COMMAND_FAILED', msg: `${process.argv.slice(2, 4).join(' ')} failed` }
     : { code: 'STARTUP_FAILED', msg: 'alert server failed to start' };

@@ -21,7 +21,8 @@ export const ADMIN_USAGE = `usage:
   main.js device revoke ID                  refuse the device's token from now on
   main.js operator add NAME --password-stdin   create an operator; the password is read from stdin
   main.js operator list
-  main.js operator remove NAME              remove an operator and end their sessions`;
+  main.js operator remove NAME              remove an operator and end their sessions
+  main.js config check [FILE]               validate a notification file (default: VIGIE_NOTIFY_FILE)`;
 
 export interface AdminIo {
   out(line: string): void;
