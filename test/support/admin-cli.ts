@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { SERVER_MAIN } from './server-process';
+import { assertBuilt, childEnv } from './watched-process';
 
 /** What one run of the server binary's admin command printed, and its exit code. */
 export interface AdminRun {
@@ -9,14 +10,19 @@ export interface AdminRun {
 }
 
 /**
- * Runs `node dist/apps/alert-server/main.js <args>` (device / operator commands) on a store
- * file, as an administrator would at the security post; `stdin` is written then closed.
+ * Runs `node dist/apps/alert-server/main.js <args>` (device, operator and config commands) on a
+ * store file, as an administrator would at the security post; `stdin` is written then closed.
+ * `extraEnv` is added to (or, with `undefined`, removed from) the environment, as in `childEnv`.
  */
-export function runAdmin(sqlitePath: string, args: string[], stdin = ''): Promise<AdminRun> {
+export function runAdmin(
+  sqlitePath: string,
+  args: string[],
+  stdin = '',
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<AdminRun> {
+  assertBuilt(SERVER_MAIN, 'apps/alert-server/src');
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' };
-    delete env.PORT;
-    delete env.VIGIE_AUTH;
+    const env = childEnv({ VIGIE_SQLITE_PATH: sqlitePath, LOG_LEVEL: 'warn' }, extraEnv);
     const child = spawn(process.execPath, [SERVER_MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
