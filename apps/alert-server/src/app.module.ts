@@ -26,6 +26,7 @@ import { DevicesModule } from './devices/devices.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { JsonRequestGuard } from './http/json-request.guard';
@@ -63,6 +64,7 @@ export class AppModule implements NestModule {
         ObservabilityModule,
         DevicesModule,
         AlertsModule,
+        NotificationsModule,
         HealthModule,
         LiveModule,
         DashboardModule,

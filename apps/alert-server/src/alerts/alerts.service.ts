@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
   ALERT_ACKNOWLEDGED,
   ALERT_CREATED,
@@ -6,6 +6,7 @@ import {
   ALERT_RESOLVED,
   Alert,
   AlertAcknowledgedEvent,
+  AlertSeverity,
   AlertCreatedEvent,
   AlertDuplicateEvent,
   AlertPage,
@@ -16,7 +17,9 @@ import {
   defaultSeverity,
   uuidv7,
 } from '@app/contracts';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
+import { ruleFor } from '../notifications/notify-config';
 import { Reception } from '../http/received-at';
 import { decodeCursor, encodeCursor } from './alert-cursor';
 import { contentDifferences, toAlert } from './alert.mapper';
@@ -44,13 +47,15 @@ export class AlertsService {
     private readonly alerts: AlertsRepository,
     private readonly devices: DevicesService,
     private readonly events: DomainEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Stores a new alert durably, or answers a retry of one with what is stored. */
   async create(dto: CreateAlertDto, reception: Reception): Promise<CreateAlertResult> {
     const receivedAt = reception.at;
     const row = newAlertRow(dto, receivedAt);
-    const outcome = await this.alerts.create(row, null);
+    const rule = ruleFor(this.config.notify, { type: dto.type, severity: row.severity as AlertSeverity });
+    const outcome = await this.alerts.create(row, rule?.steps ?? null);
 
     if (outcome.created) {
       const alert = toAlert(row);
