@@ -196,6 +196,35 @@ describe('NotificationScheduler (fake clock, real store)', () => {
     expect(channels.routing.attempts).toBe(attempts);
   });
 
+  it('posts an open alert again to Alertmanager, which would end it otherwise; not once acknowledged', async () => {
+    await lookAt(0);
+    jest.setSystemTime(T0 + s(60));
+    await scheduler.refreshAlertmanager();
+    jest.setSystemTime(T0 + s(120));
+    await scheduler.refreshAlertmanager();
+    const routing = received.filter((entry) => entry.channel === 'routing');
+    expect(routing.map((entry) => [entry.type, entry.step, entry.at])).toEqual([
+      ['alert.escalated', 1, 0],
+      ['alert.escalated', 1, 60],
+      ['alert.escalated', 1, 120],
+    ]);
+    // The same alert to Alertmanager, whatever the refresh: one notification id.
+    expect(new Set(routing.map((entry) => entry.id)).size).toBe(1);
+    // Only Alertmanager channels are refreshed.
+    expect(received.filter((entry) => entry.channel === 'building')).toHaveLength(1);
+
+    await handle('acknowledge', 130);
+    await lookAt(130);
+    jest.setSystemTime(T0 + s(180));
+    await scheduler.refreshAlertmanager();
+    expect(received.filter((entry) => entry.channel === 'routing').map((entry) => entry.type)).toEqual([
+      'alert.escalated',
+      'alert.escalated',
+      'alert.escalated',
+      'alert.acknowledged',
+    ]);
+  });
+
   it('counts each step reached and each send, with its delay from the due time', async () => {
     await lookAt(0);
     await lookAt(62.5);

@@ -6,6 +6,7 @@ import type { NotificationChannels } from './notification-channels';
 import type { NotificationsTable } from './notifications.schema';
 import { SCHEDULER_BATCH, type NotificationsRepository } from './notifications.repository';
 import { nextAttemptAt } from './retry-schedule';
+import { FailureStreak } from '../store/failure-streak';
 
 /** A receiver that has not accepted within this long is given up on for this attempt. */
 export const SEND_TIMEOUT_MS = 10_000;
@@ -16,6 +17,11 @@ const LEASE_MARGIN_MS = 5_000;
  * server on the same database, a clock that jumped).
  */
 const IDLE_LOOK_MS = 1_000;
+/**
+ * Alertmanager ends an alert nobody re-posts within its resolve_timeout (5 minutes by default):
+ * an open alert is posted again this often, so it stays active until acknowledged.
+ */
+export const ALERTMANAGER_REFRESH_MS = 60_000;
 /** On shutdown, sends in flight get this long to finish, so fewer are sent twice after a restart. */
 const SHUTDOWN_GRACE_MS = 3_000;
 
@@ -34,6 +40,8 @@ export interface SchedulerOptions {
 export class NotificationScheduler {
   private readonly logger = new Logger('Notifications');
   private timer: NodeJS.Timeout | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly refreshFailures = new FailureStreak(this.logger);
   private running: Promise<void> | null = null;
   private runAgain = false;
   private stopped = true;
@@ -52,6 +60,7 @@ export class NotificationScheduler {
   start(): void {
     this.stopped = false;
     this.wakeIn(0);
+    this.refreshTimer = setInterval(() => void this.refreshAlertmanager(), ALERTMANAGER_REFRESH_MS);
   }
 
   /** Something may be due now (an alert arrived, a device went offline): look at once. */
@@ -64,6 +73,7 @@ export class NotificationScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     await this.running;
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -161,6 +171,56 @@ export class NotificationScheduler {
       this.inFlight.add(sending);
     }
     return fired.length === SCHEDULER_BATCH || claimed.length === SCHEDULER_BATCH;
+  }
+
+  /**
+   * Posts every open alert again to the Alertmanager channels that hold it. Not through the
+   * outbox: a refresh that fails is simply the next minute's to make, and it is logged once per
+   * run of failures, not per alert.
+   */
+  async refreshAlertmanager(): Promise<void> {
+    let holds: Awaited<ReturnType<NotificationsRepository['alertmanagerHolds']>>;
+    try {
+      holds = await this.repository.alertmanagerHolds();
+    } catch (error) {
+      return this.refreshFailures.failed(
+        { code: 'ALERTMANAGER_REFRESH_FAILED', err: error },
+        'could not list the alerts to refresh',
+      );
+    }
+    const refreshes = holds.map(async ({ alertId, channel: name, notificationId, step }) => {
+      const channel = this.channels.get(name);
+      const alert = await this.repository.alert(alertId);
+      if (!channel || alert?.status !== 'open') return;
+      const notification: Notification = {
+        id: notificationId,
+        type: 'alert.escalated',
+        step,
+        alert,
+        dashboardUrl: this.options.dashboardUrl,
+      };
+      await channel.send(notification, AbortSignal.timeout(this.sendTimeoutMs));
+    });
+    const failed = (await Promise.allSettled(refreshes)).filter(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+    );
+    if (failed.length === 0) {
+      this.refreshFailures.recovered(
+        { code: 'ALERTMANAGER_REFRESH_RESUMED' },
+        'open alerts are refreshed in Alertmanager again',
+      );
+      return;
+    }
+    const reason: unknown = failed[0].reason;
+    this.refreshFailures.failed(
+      {
+        code: 'ALERTMANAGER_REFRESH_FAILED',
+        failedAlerts: failed.length,
+        reason: reason instanceof ChannelSendError ? reason.reason : 'internal_error',
+        err: reason,
+      },
+      'open alerts could not be posted again to Alertmanager: it ends them after its resolve timeout',
+    );
   }
 
   private async send(row: NotificationsTable): Promise<void> {

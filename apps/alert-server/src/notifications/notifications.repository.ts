@@ -57,6 +57,32 @@ export class NotificationsRepository {
     return times.length === 0 ? null : times.sort()[0];
   }
 
+  /**
+   * Open alerts that Alertmanager channels hold as active: each (alert, channel) once, with the
+   * id of its first notification there and the latest step told.
+   */
+  alertmanagerHolds(): Promise<
+    Array<{ alertId: string; channel: string; notificationId: string; step: number }>
+  > {
+    return this.store.db
+      .selectFrom('notifications')
+      .innerJoin('alerts', 'alerts.id', 'notifications.alert_id')
+      .select((eb) => [
+        'notifications.channel as channel',
+        eb.fn.min('notifications.id').as('notificationId'),
+        eb.fn.max('notifications.step').as('step'),
+      ])
+      .select('alerts.id as alertId')
+      .where('notifications.channel_kind', '=', 'alertmanager')
+      .where('notifications.subject', '=', 'alert.escalated')
+      .where('notifications.state', '=', 'sent')
+      .where('alerts.status', '=', 'open')
+      .groupBy(['alerts.id', 'notifications.channel'])
+      .execute() as Promise<
+      Array<{ alertId: string; channel: string; notificationId: string; step: number }>
+    >;
+  }
+
   async alert(id: string): Promise<Alert | null> {
     const [row] = await findAlertById.execute(this.store.db, [id]);
     return row ? toAlert(row) : null;
