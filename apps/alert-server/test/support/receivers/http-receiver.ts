@@ -23,6 +23,8 @@ export type Answering = (request: ReceivedRequest) => Answer;
 /** A real HTTP server on loopback that records every request and answers as told (204 by default). */
 export class HttpReceiver {
   readonly requests: ReceivedRequest[] = [];
+  /** The answers kept back while holding (see `hold`); null when answering at once. */
+  private held: (() => void)[] | null = null;
 
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -36,8 +38,12 @@ export class HttpReceiver {
         body: Buffer.concat(chunks),
       };
       this.requests.push(request);
-      const answer = this.answering(request);
-      res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.body);
+      const reply = () => {
+        const answer = this.answering(request);
+        res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.body);
+      };
+      if (this.held) this.held.push(reply);
+      else reply();
     });
   });
 
@@ -55,6 +61,21 @@ export class HttpReceiver {
 
   answerWith(answering: Answering): void {
     this.answering = answering;
+  }
+
+  /**
+   * From now on, records each request but keeps its answer back until `release()`: a send the
+   * server has started and not yet heard the end of, for as long as a test needs.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Answers the requests held back (as `answering` says) and answers the next ones at once. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const reply of held) reply();
   }
 
   /** The one request received so far; fails when there were none or several. */
