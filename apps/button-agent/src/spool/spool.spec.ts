@@ -52,6 +52,8 @@ describe('Spool.add when the disk fails', () => {
     const failed = spool.add(alert());
     await expect(failed).rejects.toBeInstanceOf(SpoolWriteError);
     await expect(failed).rejects.toMatchObject({ code: 'SPOOL_WRITE_FAILED', cause: { code } });
+    await expect(failed).rejects.toThrow(`could not make alert`);
+    await expect(failed).rejects.toThrow(dir);
     expect(files()).toEqual([]);
 
     // Nothing is left in the way of the next press.
@@ -226,20 +228,43 @@ describe('Spool, the queue', () => {
     ]);
   });
 
-  it('does not list an alert until add has made it durable', async () => {
+  it('does not list an alert until add has made it durable: file synced, renamed, folder synced', async () => {
     const [a] = presses(1);
-    open.mockImplementationOnce(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await realOpen(...args);
-      const sync = handle.sync.bind(handle);
-      // While the temp file is being synced, the alert is neither listed nor counted as ready.
-      handle.sync = async () => {
-        expect(await spool.ids()).toEqual([]);
-        return sync();
-      };
-      return handle;
-    });
+    const checkedDuring: string[] = [];
+    // The first open is the temp file, the second the folder (its fsync after the rename): while
+    // either is being synced, the alert is neither listed nor counted as ready.
+    for (const what of ['file', 'folder']) {
+      open.mockImplementationOnce(async (...args: Parameters<typeof fsp.open>) => {
+        const handle = await realOpen(...args);
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          expect(await spool.ids()).toEqual([]);
+          checkedDuring.push(what);
+          return sync();
+        };
+        return handle;
+      });
+    }
     await spool.add(a);
+    expect(checkedDuring).toEqual(['file', 'folder']);
     expect(await spool.ids()).toEqual([a.id]);
+  });
+
+  it('takes only files named exactly <uuid>.json for alerts', async () => {
+    const [a] = presses(1);
+    await spool.add(a);
+    writeFileSync(join(dir, `copy-of-${uuidv7()}.json`), '{}');
+    writeFileSync(join(dir, `${uuidv7().toUpperCase()}.json`), '{}');
+    expect(await spool.ids()).toEqual([a.id]);
+    expect(setAside).toEqual([]);
+  });
+
+  it('closes every file it opens', async () => {
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    await spool.add(presses(1)[0]);
+    const before = openFiles();
+    for (const press of presses(20)) await spool.add(press);
+    expect(openFiles()).toBe(before);
   });
 
   it('sweeps only temp files older than a minute, not alerts nor other files', async () => {
