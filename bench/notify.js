@@ -278,8 +278,17 @@ async function ingestRound(dir, round, notify, receivers, serverEnv) {
     env: notify ? serverEnv : { VIGIE_AUTH: serverEnv.VIGIE_AUTH },
   });
   let sample;
+  let receiversCpu = null;
   try {
+    const cpuBefore = notify ? await receivers.cpuMs() : null;
     sample = await measure(server, tokens);
+    if (notify) {
+      const cpuAfter = await receivers.cpuMs();
+      receiversCpu = {
+        receivers: cpuAfter.receivers - cpuBefore.receivers,
+        broker: cpuAfter.broker - cpuBefore.broker,
+      };
+    }
   } finally {
     const logged = await stopServer(server);
     if (logged.error > 0) print(`  ! the server logged ${logged.error} errors:\n${server.tail()}`);
@@ -287,7 +296,7 @@ async function ingestRound(dir, round, notify, receivers, serverEnv) {
   const delivered = notify ? await receivers.take({ summary: true }) : null;
   const outbox = outboxCounts(sqlitePath);
   if (!process.env.BENCH_KEEP) rmSync(sqlitePath, { force: true });
-  return { sample, delivered, outbox };
+  return { sample, delivered, outbox, receiversCpu };
 }
 
 function describeRound(name, sample) {
@@ -347,11 +356,17 @@ async function main() {
           `round ${round}  ${describeRound(notify ? 'notifications on' : 'notifications off', result.sample)}`,
         );
         if (notify) {
-          const { outbox, delivered } = result;
+          const { outbox, delivered, receiversCpu } = result;
           const got = CHANNELS.map((channel) => `${channel} ${count(delivered[channel] ?? 0)}`).join(', ');
           print(
             `         ${count(outbox.alerts)} stored, ${count(outbox.escalated)} escalated, ` +
               `${count(outbox.rows)} notifications made, ${count(outbox.sent)} sent before the stop; received: ${got}`,
+          );
+          // The receivers run on the same cores as the server and the load: their CPU shows it.
+          const perRequest = (cpuMs) => ms(cpuMs / result.sample.responses, 2);
+          print(
+            `         receivers' CPU during the load (warm-up included) per request: ${perRequest(receiversCpu.receivers)}` +
+              ` (webhook, SMTP, MQTT subscriber) + ${perRequest(receiversCpu.broker)} (mosquitto)`,
           );
         }
       }

@@ -68,6 +68,8 @@ function startReceivers() {
          * (the throughput rounds receive tens of thousands).
          */
         take: (options) => ask('take', options),
+        /** CPU time (ms) the receivers' process and the broker have used so far: they share the cores. */
+        cpuMs: () => ask('cpu'),
         async stop() {
           if (failed) return;
           const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -166,6 +168,7 @@ async function startMosquitto(dir) {
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: broker.pid,
     stop() {
       if (broker.exitCode !== null || broker.signalCode !== null) return Promise.resolve();
       return new Promise((resolve) => {
@@ -250,7 +253,9 @@ async function child() {
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const { statCpuMs } = require('./proc-stats');
   let addresses;
+  let brokerPid;
   let startError = null;
   try {
     // No signature check: the bench measures arrival, the e2e tests check signatures.
@@ -264,6 +269,7 @@ async function child() {
     stops.push(() => webhook.close());
     const broker = await startMosquitto(dir);
     stops.push(() => broker.stop());
+    brokerPid = broker.pid;
     const subscriber = await subscribe(broker.url, record);
     stops.push(() => subscriber.stop());
     const smtp = await startSmtp(record);
@@ -279,6 +285,10 @@ async function child() {
       return addresses;
     },
     count: () => arrivals.length,
+    cpu: () => {
+      const own = process.cpuUsage();
+      return { receivers: (own.user + own.system) / 1000, broker: statCpuMs(`/proc/${brokerPid}/stat`) };
+    },
     take: ({ summary }) => {
       const taken = arrivals;
       arrivals = [];

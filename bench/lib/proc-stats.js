@@ -95,4 +95,4 @@ async function sampleFor(pid, seconds, everyMs = 250) {
 
 const mb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : 'n/a');
 
-module.exports = { CLOCK_TICKS, procSample, sampleFor, mb };
+module.exports = { CLOCK_TICKS, procSample, sampleFor, statCpuMs, mb };
