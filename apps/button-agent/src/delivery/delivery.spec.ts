@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from '@app/contracts';
@@ -411,6 +411,32 @@ describe('Delivery', () => {
     expect(sender.requests[2].at - sender.requests[1].at).toBeLessThan(HANG_MS - 300);
     await until(() => spooled().length === 0, 'all delivered');
     expect(sender.ids()).toEqual([first.id, first.id, fresh.id]);
+  });
+
+  it('idles without spinning once a poke has cut a sleep short', async () => {
+    const [first] = [await press()];
+    delivery.start();
+    await until(() => sender.ids().includes(first.id), 'the first delivery');
+    // Two pokes in a row: the first ends the sleep, the second comes while the loop is awake
+    // and is kept for its next sleep. A poke ends one sleep, not every later one: idle, the
+    // loop then looks at the spool now and then, not without pause.
+    delivery.wake();
+    delivery.wake();
+    await pause(50);
+    const reads = jest.spyOn(spool, 'ids');
+    await pause(300);
+    expect(reads.mock.calls.length).toBeLessThan(5);
+  });
+
+  it('sends nothing for a spool holding only an unreadable file, sets it aside, and goes on', async () => {
+    const torn = `${uuidv7(pressedAt++)}.json`;
+    writeFileSync(join(dir, torn), '{"version": 1, "alert": {"id"');
+    delivery.start();
+    await until(() => readdirSync(join(dir, 'unreadable')).includes(torn), 'the torn file set aside');
+    const next = await press();
+    await until(() => sender.ids().includes(next.id), 'the next press delivered');
+    expect(sender.ids()).toEqual([next.id]);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
   });
 
   describe('deliverUntil (the `send` command)', () => {
