@@ -67,6 +67,7 @@ exports.modules = {
     ],
   },
   'store-commit': {
+    timeoutMS: 15_000,
     // The commit path of store.ts, by lines: `write` and its queue; `close`, which commits what
     // is queued; the flush and the commit with their failure handling. Opening, readiness, its
     // probe and the writer's fallback are not it. Keep the ranges in step with the file.
