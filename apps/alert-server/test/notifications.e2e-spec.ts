@@ -10,12 +10,13 @@ import { family } from './support/prometheus-text';
 import { HttpReceiver, SilentServer } from './support/receivers/http-receiver';
 import { verifyStandardWebhook } from './support/receivers/webhook-verifier';
 import { startTestServer, TestServer } from './support/test-server';
-import { createAlert, expectStatus, handleAlert, scrapeMetrics } from './support/vigie-api';
+import { createAlert, expectStatus, handleAlert, heartbeat, scrapeMetrics } from './support/vigie-api';
 
 interface Told {
   type: string;
   step: number | null;
-  alert: { id: string };
+  /** Absent from a device.offline notification. */
+  alert?: { id: string };
 }
 
 /**
@@ -53,9 +54,14 @@ describe('notifications and escalation', () => {
         '    steps:',
         '      - { after: 0s, notify: [silent, broken, hooks] }',
         '      - { after: 2s, notify: [later] }',
+        'devices:',
+        '  offline: { notify: [later] }',
       ].join('\n'),
     );
-    server = await startTestServer({ VIGIE_NOTIFY_FILE: file, HOOK_SECRET: secret }, dir);
+    server = await startTestServer(
+      { VIGIE_NOTIFY_FILE: file, HOOK_SECRET: secret, VIGIE_DEVICE_OFFLINE_AFTER_S: '1' },
+      dir,
+    );
   });
 
   afterAll(async () => {
@@ -93,7 +99,7 @@ describe('notifications and escalation', () => {
     });
     expect(body).toMatchObject({ type: 'alert.escalated', step: 2 });
     const received = later.requests.find(
-      (req) => (verifyStandardWebhook(secret, req) as Told).alert.id === alert.id,
+      (req) => (verifyStandardWebhook(secret, req) as Told).alert?.id === alert.id,
     );
     const sentAt = Number(received!.headers['webhook-timestamp']) * 1000;
     // The signature's timestamp is in whole seconds: sent no earlier than 2 s after reception.
@@ -143,6 +149,24 @@ describe('notifications and escalation', () => {
     const drill = await createAlert(server.url, { type: 'test' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(toldOf(hooks, drill.id)).toEqual([]);
+  });
+
+  it('announces a device gone silent on the devices.offline route', async () => {
+    expectStatus(await heartbeat(server.url, 'pi-cave', { location: 'Cave' }), 204);
+    const announced = await eventually(
+      () => {
+        const bodies = later.requests
+          .map((req) => verifyStandardWebhook(secret, req) as { type: string; device?: { id: string } })
+          .filter((body) => body.type === 'device.offline' && body.device?.id === 'pi-cave');
+        expect(bodies).toHaveLength(1);
+        return bodies[0];
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(announced).toMatchObject({
+      step: null,
+      device: { id: 'pi-cave', location: 'Cave', status: 'offline' },
+    });
   });
 
   it('counts the steps reached and the sends by channel and outcome', async () => {
