@@ -225,6 +225,28 @@ describe('NotificationScheduler (fake clock, real store)', () => {
     ]);
   });
 
+  it('on stop, a send that still hangs is given up and recorded while the store is still open', async () => {
+    await scheduler.stop();
+    scheduler = new NotificationScheduler(
+      new NotificationsRepository(store),
+      new NotificationChannels(Object.values(channels)),
+      metrics,
+      { dashboardUrl: null, sendTimeoutMs: 60_000 },
+    );
+    channels.routing.behaviour = 'hang';
+    jest.setSystemTime(T0);
+    await scheduler.lookNow();
+    const stopping = scheduler.stop();
+    await jest.advanceTimersByTimeAsync(3_000); // the grace given to sends in flight
+    await stopping;
+    const routing = await store.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('channel', '=', 'routing')
+      .executeTakeFirstOrThrow();
+    expect(routing).toMatchObject({ state: 'pending', attempts: 1, last_reason: 'timeout' });
+  });
+
   it('counts each step reached and each send, with its delay from the due time', async () => {
     await lookAt(0);
     await lookAt(62.5);

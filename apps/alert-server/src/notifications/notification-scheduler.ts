@@ -47,6 +47,7 @@ export class NotificationScheduler {
   private stopped = true;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly sendTimeoutMs: number;
+  private readonly shuttingDown = new AbortController();
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -81,6 +82,10 @@ export class NotificationScheduler {
       new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS))),
     ]);
     clearTimeout(grace);
+    // What still hangs is given up now, while the store can still record it (retried after the
+    // restart), rather than ending after the store closed.
+    this.shuttingDown.abort();
+    await Promise.allSettled([...this.inFlight]);
     await this.channels.closeAll();
   }
 
@@ -199,7 +204,7 @@ export class NotificationScheduler {
         alert,
         dashboardUrl: this.options.dashboardUrl,
       };
-      await channel.send(notification, AbortSignal.timeout(this.sendTimeoutMs));
+      await channel.send(notification, this.sendSignal());
     });
     const failed = (await Promise.allSettled(refreshes)).filter(
       (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
@@ -231,7 +236,7 @@ export class NotificationScheduler {
       return this.failed(row, new ChannelSendError(reason, `cannot send: ${reason}`), false);
     }
     try {
-      await channel.send(notification, AbortSignal.timeout(this.sendTimeoutMs));
+      await channel.send(notification, this.sendSignal());
     } catch (error) {
       return this.failed(row, error, true);
     }
@@ -294,6 +299,11 @@ export class NotificationScheduler {
     } else {
       this.logger.error({ code: 'NOTIFICATION_ABANDONED', ...fields }, 'notification given up');
     }
+  }
+
+  /** Ends a send at its timeout, or at once when the server stops. */
+  private sendSignal(): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.shuttingDown.signal]);
   }
 
   private async notificationOf(row: NotificationsTable): Promise<Notification | null> {
