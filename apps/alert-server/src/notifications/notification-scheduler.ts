@@ -252,17 +252,7 @@ export class NotificationScheduler {
     this.metrics.notifications.inc({ channel: row.channel, outcome: 'sent' });
     this.metrics.notificationDelay.observe({ channel: row.channel }, Math.max(0, delaySeconds));
     this.logger.log(
-      {
-        event: 'notification.sent',
-        notificationId: row.id,
-        subject: row.subject,
-        alertId: row.alert_id ?? undefined,
-        deviceId: row.device_id ?? undefined,
-        channel: row.channel,
-        step: row.step ?? undefined,
-        attempts: row.attempts,
-        delaySeconds,
-      },
+      { event: 'notification.sent', ...notificationFields(row), delaySeconds },
       'notification sent',
     );
   }
@@ -280,17 +270,7 @@ export class NotificationScheduler {
         ),
       );
     this.metrics.notifications.inc({ channel: row.channel, outcome: retryAt ? 'retried' : 'failed' });
-    const fields = {
-      notificationId: row.id,
-      subject: row.subject,
-      alertId: row.alert_id ?? undefined,
-      deviceId: row.device_id ?? undefined,
-      channel: row.channel,
-      step: row.step ?? undefined,
-      attempts: row.attempts,
-      reason,
-      detail: (error as Error)?.message,
-    };
+    const fields = { ...notificationFields(row), reason, detail: (error as Error)?.message };
     if (retryAt) {
       this.logger.warn(
         { code: 'NOTIFICATION_SEND_FAILED', ...fields, retryAt },
@@ -318,4 +298,17 @@ export class NotificationScheduler {
       return { ...common, type: row.subject, step: row.step ?? 1, alert };
     return { ...common, type: row.subject, step: null, alert };
   }
+}
+
+/** What identifies a notification in a log line. */
+function notificationFields(row: NotificationsTable) {
+  return {
+    notificationId: row.id,
+    subject: row.subject,
+    alertId: row.alert_id ?? undefined,
+    deviceId: row.device_id ?? undefined,
+    channel: row.channel,
+    step: row.step ?? undefined,
+    attempts: row.attempts,
+  };
 }

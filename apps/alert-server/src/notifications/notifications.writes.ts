@@ -3,7 +3,7 @@ import { uuidv7 } from '@app/contracts';
 import type { Database } from '../app-store';
 import type { WriteOperation } from '../store/write-operation';
 import { escalationSchedule, type Firing } from './escalation-schedule';
-import type { NotificationsTable, NotificationSubjectType } from './notifications.schema';
+import type { AlertEventsTable, NotificationsTable, NotificationSubjectType } from './notifications.schema';
 import type { EscalationStep } from './notify-config';
 
 /** A channel as a notification row names it: the kind decides who gets an acknowledgement. */
@@ -176,17 +176,15 @@ const fireDue: WriteOperation<Database, FireDueArgs, FiredStep[]> = async (trx, 
           )
           .execute();
       }
-      await trx
-        .insertInto('alert_events')
-        .values({
-          alert_id: escalation.alert_id,
-          at: dueAt,
-          kind: 'escalated',
-          channel: null,
-          step: firing.step,
-          detail: firing.repeat > 0 ? `repeat ${firing.repeat}` : null,
-        })
-        .execute();
+      const repeat = firing.repeat > 0 ? `repeat ${firing.repeat}` : null;
+      await recordAlertEvent(
+        trx,
+        escalation.alert_id,
+        dueAt,
+        'escalated',
+        { channel: null, step: firing.step },
+        repeat,
+      );
       fired.push({
         alertId: escalation.alert_id,
         step: firing.step,
@@ -224,6 +222,21 @@ async function finish(
     .updateTable('escalations')
     .set({ state, next_due_at: null, next_firing: nextFiring })
     .where('alert_id', '=', alertId)
+    .execute();
+}
+
+/** One entry of the alert's timeline, in the transaction of what it records. */
+async function recordAlertEvent(
+  trx: Transaction<Database>,
+  alertId: string,
+  at: string,
+  kind: AlertEventsTable['kind'],
+  { channel, step }: { channel: string | null; step: number | null },
+  detail: string | null,
+): Promise<void> {
+  await trx
+    .insertInto('alert_events')
+    .values({ alert_id: alertId, at, kind, channel, step, detail })
     .execute();
 }
 
@@ -274,19 +287,7 @@ const markSent: WriteOperation<Database, SentArgs, void> = async (trx, { id, at:
     .where('state', 'in', ['pending', 'cancelled'])
     .returning(['alert_id', 'channel', 'step'])
     .executeTakeFirst();
-  if (row?.alert_id) {
-    await trx
-      .insertInto('alert_events')
-      .values({
-        alert_id: row.alert_id,
-        at: sentAt,
-        kind: 'notification.sent',
-        channel: row.channel,
-        step: row.step,
-        detail: null,
-      })
-      .execute();
-  }
+  if (row?.alert_id) await recordAlertEvent(trx, row.alert_id, sentAt, 'notification.sent', row, null);
 };
 
 export interface FailedArgs {
@@ -314,17 +315,8 @@ const markFailed: WriteOperation<Database, FailedArgs, void> = async (
     .returning(['alert_id', 'channel', 'step'])
     .executeTakeFirst();
   if (row?.alert_id) {
-    await trx
-      .insertInto('alert_events')
-      .values({
-        alert_id: row.alert_id,
-        at: failedAt,
-        kind: 'notification.failed',
-        channel: row.channel,
-        step: row.step,
-        detail: retryAt === null ? `${reason}; given up` : reason,
-      })
-      .execute();
+    const detail = retryAt === null ? `${reason}; given up` : reason;
+    await recordAlertEvent(trx, row.alert_id, failedAt, 'notification.failed', row, detail);
   }
 };
 
