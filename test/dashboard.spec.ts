@@ -719,6 +719,9 @@ describe('sign-in, sign-out and sessions (browser)', () => {
       `401 /alerts/${fire.id}/acknowledge`,
       '401 /events',
       '401 /devices',
+      // Reading a card's timeline (the new alert's, or the periodic re-read) may be what finds out.
+      `401 /alerts/${fire.id}/timeline`,
+      `401 /alerts/${next.id}/timeline`,
     ]);
   });
 });

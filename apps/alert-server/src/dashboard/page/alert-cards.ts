@@ -3,6 +3,7 @@ import type { AlertAction } from './api';
 import { TYPE_COLOURS, pressedAt, typeIcon } from './alert-types';
 import { el } from './dom';
 import { formatDateTime, since, t, typeLabel } from './i18n';
+import { CardTimelines, timelineSection } from './timeline';
 
 export type ActionHandler = (alert: Alert, action: AlertAction, card: HTMLElement) => void;
 
@@ -19,6 +20,7 @@ export class AlertCards {
   constructor(
     private readonly container: HTMLElement,
     private readonly onAction: ActionHandler,
+    private readonly timelines: CardTimelines,
   ) {}
 
   render(alerts: Alert[]): void {
@@ -29,6 +31,7 @@ export class AlertCards {
         focusRemoved ||= card.contains(document.activeElement);
         card.remove();
         this.cards.delete(id);
+        this.timelines.detach(id);
       }
     }
     let previous: HTMLElement | null = null;
@@ -116,6 +119,7 @@ export class AlertCards {
         el('span', { class: 'meta-label' }, ` · ${formatDateTime(alert.triggeredAt)}`),
       ),
       el('p', { class: 'alert-ack-info' }),
+      timelineSection(),
       el(
         'div',
         { class: 'alert-actions' },
@@ -130,6 +134,7 @@ export class AlertCards {
     const note = card.querySelector<HTMLTextAreaElement>('.alert-note');
     if (draft !== undefined && note) note.value = draft;
     this.pendingDrafts.delete(alert.id);
+    this.timelines.attach(alert.id, card.querySelector('.alert-timeline') as HTMLElement);
     card.style.setProperty('--type-colour', TYPE_COLOURS[alert.type]);
     card.dataset.pressedAt = String(pressedAt(alert));
     const label = `${typeLabel(alert.type)} ${alert.location ?? ''} ${alert.deviceId}`;
@@ -150,6 +155,9 @@ export class AlertCards {
   }
 
   private update(card: HTMLElement, alert: Alert): void {
+    const before = this.latest.get(card);
+    // Acknowledging ends the escalation: the timeline says so at once, not at the next refresh.
+    if (before && before.status !== alert.status) this.timelines.refresh([alert.id]);
     this.latest.set(card, alert);
     card.dataset.status = alert.status;
     const status = card.querySelector('.alert-status');

@@ -1,4 +1,4 @@
-import type { Alert, AlertPage, AlertStatus, AlertType, Device } from '@app/contracts/wire';
+import type { Alert, AlertPage, AlertStatus, AlertType, Device, TimelineEntry } from '@app/contracts/wire';
 import { t } from './i18n';
 
 export class ApiError extends Error {
@@ -154,6 +154,11 @@ export async function listAllAlerts(status: AlertStatus): Promise<Alert[]> {
     all.push(...items);
   });
   return all;
+}
+
+/** What happened to an alert, oldest first: reception, escalation, notifications, handling. */
+export function getTimeline(id: string): Promise<TimelineEntry[]> {
+  return request<TimelineEntry[]>(`/alerts/${encodeURIComponent(id)}/timeline`);
 }
 
 export function listDevices(): Promise<Device[]> {

@@ -30,9 +30,31 @@ export function csvField(value: string | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function alertsToCsv(alerts: Alert[]): string {
-  const lines = [COLUMNS.join(',')];
-  for (const alert of alerts) lines.push(COLUMNS.map((name) => csvField(alert[name])).join(','));
+/**
+ * Seconds from the alert's reception to its acknowledgement, whole (a decimal point reads as a
+ * date or as text in some spreadsheets' locales); empty when it was never acknowledged. Both
+ * times are the server's: a device's clock does not skew it.
+ */
+export function acknowledgementDelaySeconds(alert: Alert): string {
+  if (!alert.acknowledgedAt) return '';
+  const ms = Date.parse(alert.acknowledgedAt) - Date.parse(alert.receivedAt);
+  return Number.isFinite(ms) ? String(Math.max(0, Math.round(ms / 1000))) : '';
+}
+
+/**
+ * The alerts as CSV, one line each, with two derived columns: the acknowledgement delay and
+ * the channels that accepted a notification of it (`channels`, by alert id, from timelines).
+ */
+export function alertsToCsv(
+  alerts: Alert[],
+  channels: ReadonlyMap<string, readonly string[]> = new Map(),
+): string {
+  const lines = [[...COLUMNS, 'acknowledgementDelaySeconds', 'channelsNotified'].join(',')];
+  for (const alert of alerts) {
+    const fields = COLUMNS.map((name) => csvField(alert[name]));
+    fields.push(acknowledgementDelaySeconds(alert), csvField((channels.get(alert.id) ?? []).join('; ')));
+    lines.push(fields.join(','));
+  }
   // The BOM lets spreadsheet programs read the accents as UTF-8.
   return `\ufeff${lines.join('\r\n')}\r\n`;
 }

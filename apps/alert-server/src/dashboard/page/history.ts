@@ -1,11 +1,15 @@
 import type { Alert, AlertType } from '@app/contracts/wire';
-import { ApiError, listAlerts, walkAlerts } from './api';
+import { ApiError, getTimeline, listAlerts, walkAlerts } from './api';
 import { alertsToCsv, download } from './csv';
 import { TYPES, TYPE_COLOURS, typeIcon } from './alert-types';
 import { byId, el } from './dom';
 import { formatDateTime, t, typeLabel } from './i18n';
+import { timelineList } from './timeline';
+import { channelsNotified, mapLimited } from './timeline-data';
 
 const PAGE_ROWS = 25;
+/** Timelines the CSV export reads at once (one request per alert exported). */
+const EXPORT_READS_AT_ONCE = 6;
 
 interface Filters {
   type?: AlertType;
@@ -135,8 +139,17 @@ export class History {
         const oldest = items.at(-1);
         return !(oldest && Date.parse(oldest.receivedAt) < filters.from);
       });
+      // The channels notified come from each alert's timeline: the export fails rather than
+      // leave a column silently empty.
+      let done = 0;
+      const channels = new Map<string, string[]>();
+      await mapLimited(alerts, EXPORT_READS_AT_ONCE, async (alert) => {
+        channels.set(alert.id, channelsNotified(await getTimeline(alert.id)));
+        done++;
+        this.exportButton.textContent = t('exportingProgress', { done, total: alerts.length });
+      });
       const day = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : 'all');
-      download(`vigie-alerts-${day(filters.from)}_${day(filters.to - 1)}.csv`, alertsToCsv(alerts));
+      download(`vigie-alerts-${day(filters.from)}_${day(filters.to - 1)}.csv`, alertsToCsv(alerts, channels));
     } catch (error) {
       this.report(t('loadFailed', { what: 'CSV', error: (error as ApiError).message }));
     } finally {
@@ -172,7 +185,7 @@ export class History {
   }
 
   private updateStatus(): void {
-    const count = this.rows.childElementCount;
+    const count = this.rows.querySelectorAll('.history-row').length;
     this.status.textContent = count === 0 && this.done ? t('noHistory') : this.done ? t('noMore') : '';
   }
 
@@ -191,6 +204,41 @@ export class History {
       el('td', {}, formatDateTime(alert.resolvedAt)),
       el('td', {}, alert.resolvedBy ?? ''),
       el('td', {}, [alert.acknowledgementNote, alert.resolutionNote].filter(Boolean).join(' / ')),
+      el('td', {}, this.timelineToggle(alert)),
     );
+  }
+
+  /** Shows the alert's timeline in a row under its own, read when opened; again hides it. */
+  private timelineToggle(alert: Alert): HTMLButtonElement {
+    const button = el(
+      'button',
+      {
+        type: 'button',
+        class: 'history-timeline',
+        'aria-expanded': 'false',
+        'aria-label': `${t('timeline')} ${alert.id}`,
+      },
+      t('timeline'),
+    );
+    button.addEventListener('click', () => void this.toggleTimeline(alert, button));
+    return button;
+  }
+
+  private async toggleTimeline(alert: Alert, button: HTMLButtonElement): Promise<void> {
+    const row = button.closest('tr');
+    const next = row?.nextElementSibling as HTMLElement | null;
+    if (next?.classList.contains('history-timeline-row')) {
+      next.remove();
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    const cell = el('td', { colspan: '10' }, t('timelineLoading'));
+    row?.after(el('tr', { class: 'history-timeline-row', 'data-alert-id': alert.id }, cell));
+    button.setAttribute('aria-expanded', 'true');
+    try {
+      cell.replaceChildren(timelineList(await getTimeline(alert.id)));
+    } catch (error) {
+      cell.textContent = t('loadFailed', { what: t('timeline'), error: (error as ApiError).message });
+    }
   }
 }

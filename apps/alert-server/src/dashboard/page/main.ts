@@ -21,11 +21,17 @@ import { History } from './history';
 import { t, translateStatic } from './i18n';
 import { LiveStream, followEvents } from './live';
 import { RefreshSchedule } from './refresh-schedule';
+import { CardTimelines } from './timeline';
 import { OPERATOR_KEY, SignInScreen } from './sign-in';
 
 const DEVICES_REFRESH_MS = 30_000;
 /** The chart follows live events; this re-read only moves the 30 days on after midnight. */
 const CHART_REFRESH_MS = 5 * 60_000;
+/**
+ * Notifications reach the page by reading each active alert's timeline again: an escalation
+ * step or a failed channel shows within this time.
+ */
+const TIMELINES_REFRESH_MS = 10_000;
 /** After live changes, one chart re-read every 3 s at most; alerts arriving together wait 300 ms to be one. */
 const CHART_MIN_INTERVAL_MS = 3_000;
 const CHART_SETTLE_MS = 300;
@@ -97,7 +103,12 @@ document.addEventListener('keydown', () => alarm.enabled || enableSound(), { onc
 
 // Active alerts.
 const history = new History(report);
-const cards = new AlertCards(byId('active-alerts'), (alert, action, card) => void act(alert, action, card));
+const timelines = new CardTimelines();
+const cards = new AlertCards(
+  byId('active-alerts'),
+  (alert, action, card) => void act(alert, action, card),
+  timelines,
+);
 const active = new ActiveAlerts(() => {
   cards.render(active.list());
   const open = active.openCount;
@@ -249,6 +260,7 @@ function leaveBoard(notice: string, kind: 'error' | 'info'): void {
   sessionInfo.hidden = true;
   operatorField.hidden = true;
   messages.replaceChildren();
+  timelines.clear();
   active.clear();
   devices.clear();
   history.clear();
@@ -356,3 +368,6 @@ window.setInterval(() => {
 window.setInterval(() => {
   if (screen === 'board') chart.reloadNow();
 }, CHART_REFRESH_MS);
+window.setInterval(() => {
+  if (screen === 'board') timelines.refresh();
+}, TIMELINES_REFRESH_MS);
