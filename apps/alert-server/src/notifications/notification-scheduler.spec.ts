@@ -263,3 +263,67 @@ describe('NotificationScheduler (fake clock, real store)', () => {
     expect(phonesSum?.value).toBeCloseTo(2.5, 3);
   });
 });
+
+describe('NotificationScheduler wake-ups (fake clock, store stubbed)', () => {
+  let passes: number[];
+  let nextDueAt: jest.Mock<Promise<string | null>, []>;
+  let scheduler: NotificationScheduler;
+
+  beforeEach(async () => {
+    jest.useFakeTimers({ now: T0 });
+    passes = [];
+    nextDueAt = jest.fn(() => Promise.resolve(null));
+    // Each pass fires and claims; the times of its `fireDue` calls are the passes.
+    const repository = {
+      fireDue: jest.fn(() => {
+        passes.push(Date.now() - T0);
+        return Promise.resolve([]);
+      }),
+      claimDue: jest.fn(() => Promise.resolve([])),
+      nextDueAt,
+      alertmanagerHolds: jest.fn(() => Promise.resolve([])),
+    } as unknown as NotificationsRepository;
+    scheduler = new NotificationScheduler(repository, new NotificationChannels([]), new MetricsService(), {
+      dashboardUrl: null,
+    });
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(0);
+    passes = [];
+  });
+
+  afterEach(async () => {
+    await scheduler.stop();
+    jest.useRealTimers();
+  });
+
+  it('makes no pass for alerts whose first step is later: a flood of them costs the store nothing', async () => {
+    for (let i = 0; i < 50; i++) scheduler.kickAt(T0 + s(600));
+    await jest.advanceTimersByTimeAsync(900);
+    expect(passes).toEqual([]);
+    // The idle look goes on at its pace.
+    await jest.advanceTimersByTimeAsync(200);
+    expect(passes).toEqual([1000]);
+  });
+
+  it('looks at once for a step due now, and when due for one sooner than its next look', async () => {
+    scheduler.kickAt(T0);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(passes).toEqual([0]);
+    scheduler.kickAt(T0 + 300);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(passes).toEqual([0, 300]);
+  });
+
+  it('keeps a due time told while it read the next one from the store (the read may miss it)', async () => {
+    let answer: (next: string | null) => void = () => undefined;
+    nextDueAt.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    scheduler.kick();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(passes).toEqual([0]);
+    // The pass is over, its read of the next due time is out: a step due in 300 ms is told.
+    scheduler.kickAt(T0 + 300);
+    answer(null);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(passes).toEqual([0, 300]);
+  });
+});

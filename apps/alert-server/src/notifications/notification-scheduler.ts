@@ -40,6 +40,10 @@ export interface SchedulerOptions {
 export class NotificationScheduler {
   private readonly logger = new Logger('Notifications');
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (ms since the epoch). */
+  private timerAt = Infinity;
+  /** The earliest due time told by `kickAt` since the current pass began (see `run`). */
+  private toldDueAt = Infinity;
   private refreshTimer: NodeJS.Timeout | null = null;
   private readonly refreshFailures = new FailureStreak(this.logger);
   private running: Promise<void> | null = null;
@@ -64,11 +68,23 @@ export class NotificationScheduler {
     this.refreshTimer = setInterval(() => void this.refreshAlertmanager(), ALERTMANAGER_REFRESH_MS);
   }
 
-  /** Something may be due now (an alert arrived, a device went offline): look at once. */
+  /** Something may be due now (an alert was handled, a device went offline): look at once. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) this.runAgain = true;
     else this.wakeIn(0);
+  }
+
+  /**
+   * Something becomes due at `dueAt` (ms since the epoch): an alert's first step. Looks then,
+   * not at once: during a flood of alerts whose steps are later, a pass per alert (two commits
+   * each) would take the store's time from ingestion for nothing.
+   */
+  kickAt(dueAt: number): void {
+    if (this.stopped) return;
+    if (dueAt <= Date.now()) return this.kick();
+    this.toldDueAt = Math.min(this.toldDueAt, dueAt);
+    if (!this.running && dueAt < this.timerAt) this.wakeIn(dueAt - Date.now());
   }
 
   async stop(): Promise<void> {
@@ -100,12 +116,17 @@ export class NotificationScheduler {
   private wakeIn(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerAt = Date.now() + delayMs;
     this.timer = setTimeout(() => void this.run(), delayMs);
   }
 
   private async run(): Promise<void> {
     this.timer = null;
+    this.timerAt = Infinity;
     this.runAgain = false;
+    // What was told before this pass is in the store by now (events follow their commits): the
+    // pass, or the next due time read after it, covers it.
+    this.toldDueAt = Infinity;
     let full = false;
     this.running = this.lookNow().then(
       (batchWasFull) => {
@@ -125,7 +146,9 @@ export class NotificationScheduler {
     if (full || this.runAgain) return this.wakeIn(0);
     const next = await this.repository.nextDueAt().catch(() => null);
     const untilNext = next === null ? IDLE_LOOK_MS : Date.parse(next) - Date.now();
-    this.wakeIn(Math.max(0, Math.min(IDLE_LOOK_MS, untilNext)));
+    // A due time told while that read ran may be missing from it.
+    const untilTold = this.toldDueAt - Date.now();
+    this.wakeIn(Math.max(0, Math.min(IDLE_LOOK_MS, untilNext, untilTold)));
   }
 
   /**

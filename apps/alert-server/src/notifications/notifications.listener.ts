@@ -12,6 +12,8 @@ import {
 } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OnDomainEvent } from '../events/domain-events';
+import { escalationSchedule } from './escalation-schedule';
+import { ruleFor } from './notify-config';
 import { NotificationChannels } from './notification-channels';
 import { NotificationScheduler } from './notification-scheduler';
 import { NotificationsRepository } from './notifications.repository';
@@ -33,10 +35,12 @@ export class NotificationsListener {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Its first step may be due at once. */
+  /** Its first step may be due at once, or later: the scheduler looks when it is due. */
   @OnDomainEvent(ALERT_CREATED)
-  onCreated(_event: AlertCreatedEvent): void {
-    this.scheduler.kick();
+  onCreated({ alert }: AlertCreatedEvent): void {
+    const rule = ruleFor(this.config.notify, alert);
+    const first = rule ? escalationSchedule(rule.steps)[0] : undefined;
+    if (first) this.scheduler.kickAt(Date.parse(alert.receivedAt) + first.offsetMs);
   }
 
   /** The channels told of it are to hear that someone is on it (Alertmanager) or that it is over. */
