@@ -187,6 +187,10 @@ describe('device commands', () => {
       [['device', 'add', 'pi-x', '--token', 'mine'], /unknown option --token/],
       [['device', 'list', 'extra'], /takes no argument/],
       [['device', 'revoke'], /expected one ID/],
+      [['device', 'enroll'], /expected one ID/],
+      [['device', 'enroll', 'bad id!'], /device id/],
+      [['device', 'enroll', 'pi-x', '--location', 'x'.repeat(121)], /--location: at most 120 characters/],
+      [['device', 'enroll', 'pi-x', '--code', 'mine'], /unknown option --code/],
     ];
     let runs: AdminRun[];
     let bytesBefore: string;
@@ -214,6 +218,36 @@ describe('device commands', () => {
     it('left the store as it was', () => {
       expect(storeBytes(sqlitePath)).toBe(bytesBefore);
     });
+  });
+});
+
+describe('device enroll', () => {
+  it('prints the install command alone on its last line; its code enrolls the Pi once on the running server', async () => {
+    const sqlitePath = join(makeTempDir(), 'vigie.db');
+    const server = await ServerProcess.start({ sqlitePath, env: { VIGIE_AUTH: 'required' } });
+    const run = await runAdmin(sqlitePath, ['device', 'enroll', 'pi-labo-07', '--location', 'Labo 7'], '', {
+      VIGIE_PUBLIC_URL: 'https://poste.example.lan/',
+    });
+    expectExit(run, 0);
+    const command = lines(run.stdout).at(-1)!;
+    const match =
+      /^curl -fsSL https:\/\/poste\.example\.lan\/agent\/install\.sh \| sudo sh -s -- (vge_[A-Za-z0-9_-]{43})$/.exec(
+        command,
+      );
+    expect(match).not.toBeNull();
+    const code = match![1];
+    expect(storeBytes(sqlitePath)).not.toContain(code);
+
+    const enrolled = await request(server.url, 'POST', '/devices/enroll', { code });
+    expect(enrolled.status).toBe(201);
+    const { deviceId, token, location } = enrolled.json as {
+      deviceId: string;
+      token: string;
+      location: string;
+    };
+    expect({ deviceId, location }).toEqual({ deviceId: 'pi-labo-07', location: 'Labo 7' });
+    expect((await postAlert(server, 'pi-labo-07', token)).status).toBe(201);
+    expect((await request(server.url, 'POST', '/devices/enroll', { code })).status).toBe(401);
   });
 });
 

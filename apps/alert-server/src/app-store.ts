@@ -7,6 +7,8 @@ import { OPERATOR_MIGRATIONS, OperatorTables } from './auth/operators.schema';
 import { OPERATOR_WRITES } from './auth/operators.writes';
 import { DEVICE_MIGRATIONS, DeviceTables } from './devices/devices.schema';
 import { DEVICE_WRITES } from './devices/devices.writes';
+import { ENROLLMENT_MIGRATIONS, EnrollmentTables } from './enrollment/enrollment.schema';
+import { ENROLLMENT_WRITES } from './enrollment/enrollment.writes';
 import { NOTIFICATION_MIGRATIONS, NotificationTables } from './notifications/notifications.schema';
 import { NOTIFICATION_WRITES } from './notifications/notifications.writes';
 import { composeMigrations } from './store/migrations';
@@ -20,7 +22,7 @@ import type { StoreRegistry } from './store/write-operation';
  * framework: only the features' schema and writes modules, and the store's types.
  */
 export interface Database
-  extends AlertTables, DeviceTables, CredentialTables, OperatorTables, NotificationTables {}
+  extends AlertTables, DeviceTables, CredentialTables, OperatorTables, NotificationTables, EnrollmentTables {}
 
 export const APP_WRITES = {
   ...ALERT_WRITES,
@@ -28,6 +30,7 @@ export const APP_WRITES = {
   ...CREDENTIAL_WRITES,
   ...OPERATOR_WRITES,
   ...NOTIFICATION_WRITES,
+  ...ENROLLMENT_WRITES,
 };
 export type AppWrites = typeof APP_WRITES;
 
@@ -40,6 +43,7 @@ export const APP_STORE: StoreRegistry<Database, AppWrites> = {
     CREDENTIAL_MIGRATIONS,
     OPERATOR_MIGRATIONS,
     NOTIFICATION_MIGRATIONS,
+    ENROLLMENT_MIGRATIONS,
   ),
   // Built, webpack emits it beside main.js (webpack.config.js); from the sources, beside this file.
   writerThread: join(__dirname, 'store-writer.worker'),

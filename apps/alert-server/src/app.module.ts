@@ -23,6 +23,8 @@ import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesModule } from './devices/devices.module';
+import { EnrollmentController } from './enrollment/enrollment.controller';
+import { EnrollmentModule } from './enrollment/enrollment.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
@@ -63,6 +65,7 @@ export class AppModule implements NestModule {
         AuthModule,
         ObservabilityModule,
         DevicesModule,
+        EnrollmentModule,
         AlertsModule,
         NotificationsModule,
         HealthModule,
@@ -97,6 +100,8 @@ export class AppModule implements NestModule {
     consumer.apply(accessLog(this.rootLogger)).forRoutes(EVERY_ROUTE);
     // Every route, unknown ones included, and before any body is read.
     consumer.apply(SameOriginMiddleware).forRoutes(EVERY_ROUTE);
-    consumer.apply(JsonBodyMiddleware).forRoutes(AlertsController, DevicesController, AuthController);
+    consumer
+      .apply(JsonBodyMiddleware)
+      .forRoutes(AlertsController, DevicesController, EnrollmentController, AuthController);
   }
 }

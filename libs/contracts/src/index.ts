@@ -7,6 +7,7 @@ import 'reflect-metadata';
 export * from './wire';
 export * from './events';
 export * from './dto/create-alert.dto';
+export * from './dto/enrollment.dto';
 export * from './dto/handle-alert.dto';
 export * from './dto/heartbeat.dto';
 export * from './dto/list-alerts.query';

@@ -12,6 +12,8 @@ import {
   type AlertType,
   type Device,
   type DeviceStatus,
+  type EnrolledDevice,
+  type Enrollment,
   type TimelineEntry,
   type TimelineKind,
 } from '@app/contracts';
@@ -120,6 +122,37 @@ export class DeviceResource implements Device {
 
   @ApiProperty({ type: Number, nullable: true, description: 'alerts waiting in the device spool' })
   spoolDepth: number | null;
+}
+
+export class EnrollmentResource implements Enrollment {
+  @ApiProperty({ pattern: DEVICE_ID_PATTERN.source, example: 'pi-accueil-01' })
+  deviceId: string;
+
+  @ApiProperty({ description: 'one-time code: shown only now, single-use, valid for an hour' })
+  code: string;
+
+  @ApiProperty(TIMESTAMP)
+  expiresAt: string;
+
+  @ApiProperty({
+    example: 'curl -fsSL http://poste.lan:3000/agent/install.sh | sudo sh -s -- vge_…',
+    description: 'the whole installation, to run on the Pi',
+  })
+  command: string;
+}
+
+export class EnrolledDeviceResource implements EnrolledDevice {
+  @ApiProperty({ pattern: DEVICE_ID_PATTERN.source, example: 'pi-accueil-01' })
+  deviceId: string;
+
+  @ApiProperty({ description: 'the device token (`VIGIE_DEVICE_TOKEN`): shown only now' })
+  token: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  location: string | null;
+
+  @ApiProperty({ description: 'the address the agent posts to (`VIGIE_SERVER_URL`)' })
+  serverUrl: string;
 }
 
 export class SessionResource {

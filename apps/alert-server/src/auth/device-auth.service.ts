@@ -7,7 +7,7 @@ export type DeviceTokenCheck =
   { ok: true; deviceId: string } | { ok: false; reason: TokenRefusal; tokenDeviceId: string | null };
 
 /** Device tokens start with this, so a leaked one is recognisable in a log or a file. */
-const DEVICE_TOKEN_PREFIX = 'vgd_';
+export const DEVICE_TOKEN_PREFIX = 'vgd_';
 /** Far longer than any token we make; longer values are refused before hashing. */
 const MAX_TOKEN_LENGTH = 256;
 

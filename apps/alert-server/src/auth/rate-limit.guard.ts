@@ -79,6 +79,16 @@ export const LoginRateLimit = () =>
     SkipThrottle({ device: true }),
     SetMetadata(RATE_LIMITED_SUBJECT, 'sign-in attempts from this address'),
   );
+/**
+ * POST /devices/enroll: attempts per address, on the sign-in budget (its own count). A code is
+ * 256 random bits, so this is not what stops guessing; it keeps a script from hammering the store.
+ */
+export const EnrollRateLimit = () =>
+  applyDecorators(
+    UseGuards(RateLimitGuard),
+    SkipThrottle({ device: true }),
+    SetMetadata(RATE_LIMITED_SUBJECT, 'enrollment attempts from this address'),
+  );
 /** Device routes: requests per device (after the token check, so per proven device). */
 export const DeviceRateLimit = () =>
   applyDecorators(UseGuards(RateLimitGuard), SkipThrottle({ login: true }));

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEvents } from '../events/domain-events';
 import { DEVICE_ID_PATTERN } from '@app/contracts';
@@ -7,6 +8,8 @@ import { OperatorAuthService, OperatorInputError } from '../auth/operator-auth.s
 import { OperatorsRepository } from '../auth/operators.repository';
 import { APP_STORE, AppStore } from '../app-store';
 import { AppConfig } from '../config/app-config';
+import { EnrollmentRepository } from '../enrollment/enrollment.repository';
+import { EnrollmentService } from '../enrollment/enrollment.service';
 import { Store } from '../store/store';
 import { UsageError, onlyOne, parse, table } from './command-line';
 
@@ -17,6 +20,7 @@ export const EXIT_REFUSED = 1;
 
 export const ADMIN_USAGE = `usage:
   main.js device add ID [--location TEXT]   create a device and print its token (shown once)
+  main.js device enroll ID [--location TEXT]   a one-time code; prints the Pi's install command
   main.js device list                       devices with a token, and their state
   main.js device revoke ID                  refuse the device's token from now on
   main.js operator add NAME --password-stdin   create an operator; the password is read from stdin
@@ -37,7 +41,7 @@ export function isAdminCommand(args: readonly string[]): boolean {
 }
 
 /**
- * The device and operator commands (`device add|list|revoke`, `operator add|list|remove`). They
+ * The device and operator commands (`device add|enroll|list|revoke`, `operator add|list|remove`). They
  * work on the store directly (the server may be running: SQLite lets both write), and their effect
  * is immediate, since the server reads tokens and sessions from the store on every request.
  */
@@ -49,7 +53,7 @@ export async function runAdminCommand(
   let store: AppStore | null = null;
   try {
     const [subject, verb, ...rest] = args;
-    const command = subject === 'device' ? deviceCommand(verb, rest) : operatorCommand(verb, rest);
+    const command = subject === 'device' ? deviceCommand(verb, rest, config) : operatorCommand(verb, rest);
     store = await Store.open(config.sqlitePath, APP_STORE, { writer: 'main' });
     return await command(store, io);
   } catch (error) {
@@ -69,9 +73,27 @@ export async function runAdminCommand(
 
 type Command = (store: AppStore, io: AdminIo) => Promise<number>;
 
-function deviceCommand(verb: string | undefined, rest: string[]): Command {
+function deviceCommand(verb: string | undefined, rest: string[], config: AppConfig): Command {
   const devices = (store: AppStore) => new DeviceAuthService(new DeviceCredentialsRepository(store));
   switch (verb) {
+    case 'enroll': {
+      const { positional, options } = parse(rest, ['--location']);
+      const id = onlyOne(positional, 'ID');
+      checkDeviceId(id);
+      const location = checkLocation(options.get('--location') ?? null);
+      return async (store, io) => {
+        const enrollment = await new EnrollmentService(new EnrollmentRepository(store)).create(
+          id,
+          location,
+          'admin command',
+          commandLineServerUrl(config),
+        );
+        io.out(`device ${id}: enrollment code made, valid until ${enrollment.expiresAt}, once.`);
+        io.out('On the Pi, run:');
+        io.out(enrollment.command);
+        return 0;
+      };
+    }
     case 'add': {
       const { positional, options } = parse(rest, ['--location']);
       const id = onlyOne(positional, 'ID');
@@ -182,6 +204,15 @@ function operatorCommand(verb: string | undefined, rest: string[]): Command {
     default:
       throw new UsageError(verb ? `unknown command: operator ${verb}` : 'operator needs a command');
   }
+}
+
+/**
+ * The address a Pi reaches this server at: VIGIE_PUBLIC_URL, else this machine's name and the
+ * server's port (a command run on the server itself; set VIGIE_PUBLIC_URL when Pis know it by
+ * another name).
+ */
+function commandLineServerUrl(config: AppConfig): string {
+  return config.publicUrl?.href.replace(/\/$/, '') ?? `http://${hostname()}:${config.port}`;
 }
 
 function checkDeviceId(id: string): void {

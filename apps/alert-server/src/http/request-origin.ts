@@ -61,7 +61,7 @@ export function ownOrigins(req: Request, publicUrl: Readonly<URL> | null): strin
 }
 
 /** `scheme://host[:port]` the request was sent to, or null when the Host header is absent or not a host. */
-function requestOrigin(req: Request): string | null {
+export function requestOrigin(req: Request): string | null {
   const host = req.host;
   if (!host) return null;
   return asOrigin(`${req.protocol}://${host}`);

@@ -251,6 +251,7 @@ export function snapshot(server: TestServer): Record<string, unknown[]> {
       device_credentials: all('device_credentials', 'device_id'),
       operators: all('operators', 'id'),
       sessions: all('sessions', 'id_hash'),
+      device_enrollments: all('device_enrollments', 'code_hash'),
     };
   } finally {
     db.close();

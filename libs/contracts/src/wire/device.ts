@@ -12,3 +12,19 @@ export interface Device {
   agentVersion: string | null;
   spoolDepth: number | null;
 }
+
+/** `POST /devices/enrollments`: a one-time code and the command that installs a Pi with it. */
+export interface Enrollment {
+  deviceId: string;
+  code: string;
+  expiresAt: string;
+  command: string;
+}
+
+/** `POST /devices/enroll`: the device's token, shown this once. */
+export interface EnrolledDevice {
+  deviceId: string;
+  token: string;
+  location: string | null;
+  serverUrl: string;
+}
