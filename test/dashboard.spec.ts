@@ -309,6 +309,16 @@ describe('security-post dashboard (browser)', () => {
     expectNoErrors(watched);
   });
 
+  it('lists a device that has a token but never spoke as offline, never seen', async () => {
+    await main.authorization('pi-cave-09');
+    const watched = await dashboards.open(main, marie);
+    const row = deviceRow(watched.page, 'pi-cave-09', 'offline');
+    await row.waitFor();
+    expect(await row.getAttribute('data-never-seen')).toBe('');
+    expect(await text(row.locator('.device-last-seen'))).toBe('Never seen: not installed or not started yet');
+    expectNoErrors(watched);
+  });
+
   it('shows SQL, HTML and shell injection strings literally in every field and the notes, and runs none of them', async () => {
     const hostile = INJECTIONS;
     const watched = await dashboards.open(main, marie);

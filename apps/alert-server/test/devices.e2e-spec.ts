@@ -33,8 +33,8 @@ async function beat(
 
 function expectSeenWithin(device: Device | undefined, { before, after }: { before: number; after: number }) {
   expect(device?.lastSeenAt).toMatch(ISO_UTC_MS);
-  expect(Date.parse(device!.lastSeenAt)).toBeGreaterThanOrEqual(before);
-  expect(Date.parse(device!.lastSeenAt)).toBeLessThanOrEqual(after);
+  expect(Date.parse(device!.lastSeenAt!)).toBeGreaterThanOrEqual(before);
+  expect(Date.parse(device!.lastSeenAt!)).toBeLessThanOrEqual(after);
 }
 
 describe('devices: heartbeats and the registry', () => {

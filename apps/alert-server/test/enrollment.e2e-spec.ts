@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EnrolledDevice, Enrollment } from '@app/contracts';
+import type { Device, EnrolledDevice, Enrollment } from '@app/contracts';
 import { EnrollmentService } from '../src/enrollment/enrollment.service';
 import { alertBody } from './support/vigie-api';
 import {
@@ -164,6 +164,45 @@ describe('enrollment (VIGIE_AUTH=required)', () => {
     expect(statuses[10]).toBe(429);
     // Another address is not held back.
     expect((await enroll(`vge_${'B'.repeat(43)}`)).status).toBe(401);
+  });
+
+  it('lists every device with a token from the start: offline and never seen until it speaks', async () => {
+    const { code } = (await makeCode({ deviceId: 'pi-new-01', location: 'Salle 12' })).json as Enrollment;
+    const { token } = (await enroll(code)).json as EnrolledDevice;
+    await provisionDevice(server, 'pi-added-02');
+    const listed = async () => {
+      const res = await send(server.url, 'GET', '/devices', { headers: { Cookie: marie } });
+      expect(res.status).toBe(200);
+      return res.json as Device[];
+    };
+    const metrics = async () => (await send(server.url, 'GET', '/metrics')).text;
+
+    const before = await listed();
+    expect(before.find((device) => device.id === 'pi-new-01')).toEqual({
+      id: 'pi-new-01',
+      location: 'Salle 12',
+      status: 'offline',
+      lastSeenAt: null,
+      agentVersion: null,
+      spoolDepth: null,
+    });
+    expect(before.find((device) => device.id === 'pi-added-02')).toMatchObject({
+      status: 'offline',
+      lastSeenAt: null,
+    });
+    const offline = before.filter((device) => device.status === 'offline').length;
+    expect(await metrics()).toContain(`vigie_devices{status="offline"} ${offline}`);
+    expect(await metrics()).not.toContain('vigie_device_last_seen_timestamp_seconds{device="pi-new-01"}');
+
+    const beat = await send(server.url, 'PUT', '/devices/pi-new-01/heartbeat', {
+      body: { agentVersion: '1.2.0' },
+      headers: bearer(token),
+    });
+    expect(beat.status).toBe(204);
+    const after = (await listed()).find((device) => device.id === 'pi-new-01');
+    expect(after).toMatchObject({ status: 'online', agentVersion: '1.2.0', location: 'Salle 12' });
+    expect(after?.lastSeenAt).not.toBeNull();
+    expect((await listed()).filter((device) => device.id === 'pi-new-01')).toHaveLength(1);
   });
 
   it('logs who made a code, the enrollment, and each refusal with a stable code', async () => {

@@ -159,7 +159,7 @@ describe('GET /metrics', () => {
       expect(family(samples, 'vigie_devices')).toEqual({ 'status=online': 3, 'status=offline': 0 });
       expect(family(samples, 'vigie_device_last_seen_timestamp_seconds')).toEqual(
         Object.fromEntries(
-          devices.map((device) => [`device=${device.id}`, Date.parse(device.lastSeenAt) / 1000]),
+          devices.map((device) => [`device=${device.id}`, Date.parse(device.lastSeenAt!) / 1000]),
         ),
       );
       // pi-c never reported a spool: no series rather than an invented 0.
@@ -255,7 +255,7 @@ describe('GET /metrics', () => {
     await settled(url, (samples) => {
       expect(sampleValue(samples, 'vigie_device_spool_depth', { device: 'pi-spool' })).toBe(0);
       expect(sampleValue(samples, 'vigie_device_last_seen_timestamp_seconds', { device: 'pi-spool' })).toBe(
-        Date.parse(device.lastSeenAt) / 1000,
+        Date.parse(device.lastSeenAt!) / 1000,
       );
     });
   });

@@ -114,8 +114,12 @@ export class DeviceResource implements Device {
   @ApiProperty({ enum: ['online', 'offline'] satisfies DeviceStatus[] })
   status: DeviceStatus;
 
-  @ApiProperty({ ...TIMESTAMP, description: 'last heartbeat or alert' })
-  lastSeenAt: string;
+  @ApiProperty({
+    ...TIMESTAMP,
+    nullable: true,
+    description: 'last heartbeat or alert; null for a device added or enrolled that never spoke',
+  })
+  lastSeenAt: string | null;
 
   @ApiProperty({ type: String, nullable: true })
   agentVersion: string | null;

@@ -41,6 +41,12 @@ export class DeviceAuthService {
     return this.credentials.list();
   }
 
+  /** Devices with a valid token (added or enrolled), whether or not they ever spoke. */
+  async withValidToken(): Promise<Array<{ deviceId: string; location: string | null }>> {
+    const credentials = await this.credentials.current();
+    return credentials.active().map((row) => ({ deviceId: row.device_id, location: row.location }));
+  }
+
   /**
    * Whether `authorization` carries a valid token for `deviceId`. Without a device id (a body
    * too malformed to name one), any valid token passes and validation answers the request.

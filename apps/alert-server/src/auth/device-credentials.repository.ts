@@ -32,6 +32,11 @@ export class CredentialsSnapshot {
   withTokenHash(tokenHash: string): DeviceCredentialsTable | undefined {
     return this.byTokenHash.get(tokenHash);
   }
+
+  /** The devices whose token is not revoked. */
+  active(): DeviceCredentialsTable[] {
+    return [...this.byDevice.values()].filter((row) => row.revoked_at === null);
+  }
 }
 
 export interface DeviceCredentialListing extends DeviceCredentialsTable {

@@ -43,10 +43,14 @@ export class DevicesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every known device, with its liveness' })
+  @ApiOperation({
+    summary: 'Every known device, with its liveness',
+    description:
+      'Devices that spoke, and devices added or enrolled that never did (offline, `lastSeenAt` null).',
+  })
   @ApiOkResponse({ type: [DeviceResource] })
   @ApiErrors([401, 'no operator session: sign in first'])
-  list(): Device[] {
+  list(): Promise<Device[]> {
     return this.devices.list();
   }
 }

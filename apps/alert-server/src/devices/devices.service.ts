@@ -7,6 +7,7 @@ import {
   DeviceOnlineEvent,
   HeartbeatDto,
 } from '@app/contracts';
+import { DeviceAuthService } from '../auth/device-auth.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DevicesRepository } from './devices.repository';
 import { DevicesTable } from './devices.schema';
@@ -43,6 +44,7 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly repository: DevicesRepository,
     private readonly events: DomainEvents,
+    private readonly deviceAuth: DeviceAuthService,
   ) {
     this.offlineAfterMs = config.deviceOfflineAfterSeconds * 1000;
   }
@@ -115,8 +117,30 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  list(): Device[] {
-    return [...this.devices.values()].map(toDevice).sort((a, b) => a.id.localeCompare(b.id));
+  /**
+   * Every device: those that spoke, and those with a token (added or enrolled) that never did,
+   * offline and never seen, so a button that was never installed or never started shows.
+   */
+  async list(): Promise<Device[]> {
+    const devices = [...this.devices.values()].map(toDevice);
+    const seen = new Map(devices.map((device) => [device.id, device]));
+    for (const { deviceId, location } of await this.deviceAuth.withValidToken()) {
+      const device = seen.get(deviceId);
+      // Where it was added for, until its agent says where it is.
+      if (device) {
+        device.location ??= location;
+        continue;
+      }
+      devices.push({
+        id: deviceId,
+        location,
+        status: 'offline',
+        lastSeenAt: null,
+        agentVersion: null,
+        spoolDepth: null,
+      });
+    }
+    return devices.sort((a, b) => a.id.localeCompare(b.id));
   }
 
   checkLiveness(now = Date.now()): void {

@@ -5,12 +5,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Current state read from the source of truth at scrape time (never drifts, survives restarts). */
 export interface MetricsStateSource {
   openAlerts(): Promise<number>;
-  devices(): Array<{
-    id: string;
-    status: 'online' | 'offline';
-    lastSeenAt: string;
-    spoolDepth: number | null;
-  }>;
+  devices(): Promise<
+    Array<{
+      id: string;
+      status: 'online' | 'offline';
+      lastSeenAt: string | null;
+      spoolDepth: number | null;
+    }>
+  >;
 }
 
 /**
@@ -119,7 +121,7 @@ export class MetricsService {
   }
 
   private registerStateGauges(): void {
-    const devices = () => this.stateSource?.devices() ?? [];
+    const devices = async () => (this.stateSource ? await this.stateSource.devices() : []);
     const openAlerts: Gauge = new Gauge({
       name: 'vigie_alerts_open',
       help: 'Alerts not yet acknowledged.',
@@ -133,9 +135,10 @@ export class MetricsService {
       help: 'Known devices by liveness.',
       labelNames: ['status'] as const,
       registers: [this.registry],
-      collect: () => {
+      collect: async () => {
+        const all = await devices();
         for (const status of ['online', 'offline'] as const) {
-          byStatus.set({ status }, devices().filter((device) => device.status === status).length);
+          byStatus.set({ status }, all.filter((device) => device.status === status).length);
         }
       },
     });
@@ -144,10 +147,13 @@ export class MetricsService {
       help: 'Unix time of the last heartbeat or alert of each device.',
       labelNames: ['device'] as const,
       registers: [this.registry],
-      collect: () => {
+      collect: async () => {
         lastSeen.reset();
-        for (const device of devices())
-          lastSeen.set({ device: device.id }, Date.parse(device.lastSeenAt) / 1000);
+        for (const device of await devices()) {
+          // A device that never spoke has no time: absent, not zero (1970 would read as long silent).
+          if (device.lastSeenAt !== null)
+            lastSeen.set({ device: device.id }, Date.parse(device.lastSeenAt) / 1000);
+        }
       },
     });
     const spoolDepth: Gauge<'device'> = new Gauge({
@@ -155,9 +161,9 @@ export class MetricsService {
       help: 'Alerts waiting in each device spool, as its last heartbeat reported.',
       labelNames: ['device'] as const,
       registers: [this.registry],
-      collect: () => {
+      collect: async () => {
         spoolDepth.reset();
-        for (const device of devices()) {
+        for (const device of await devices()) {
           if (device.spoolDepth !== null) spoolDepth.set({ device: device.id }, device.spoolDepth);
         }
       },

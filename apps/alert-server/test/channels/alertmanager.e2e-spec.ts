@@ -112,7 +112,7 @@ describe('Alertmanager channel (a real Alertmanager)', () => {
       location: 'Parking niveau −1',
       severity: 'warning',
     });
-    expect(Date.parse(active!.startsAt)).toBe(Date.parse(device.lastSeenAt));
+    expect(Date.parse(active!.startsAt)).toBe(Date.parse(device.lastSeenAt!));
   });
 
   it('POSTs one alert to /api/v2/alerts; a null location is left out, not sent as null or empty', async () => {

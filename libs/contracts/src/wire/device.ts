@@ -8,7 +8,8 @@ export interface Device {
   id: string;
   location: string | null;
   status: DeviceStatus;
-  lastSeenAt: string;
+  /** Null for a device added or enrolled that never spoke yet. */
+  lastSeenAt: string | null;
   agentVersion: string | null;
   spoolDepth: number | null;
 }

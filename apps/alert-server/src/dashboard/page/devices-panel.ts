@@ -67,12 +67,14 @@ export class DevicesPanel {
           class: 'device',
           'data-device-id': device.id,
           'data-status': device.status,
-          'data-last-seen-at': device.lastSeenAt,
+          ...(device.lastSeenAt === null
+            ? { 'data-never-seen': '' }
+            : { 'data-last-seen-at': device.lastSeenAt }),
         },
         el('span', { class: 'device-state' }, t(device.status)),
         el('span', { class: 'device-id' }, device.id),
         el('span', { class: 'device-location' }, device.location ?? ''),
-        el('span', { class: 'device-last-seen' }),
+        el('span', { class: 'device-last-seen' }, device.lastSeenAt === null ? t('neverSeen') : ''),
         el('span', { class: 'device-spool' }, t('spool', { n: device.spoolDepth ?? '—' })),
         device.agentVersion
           ? el('span', { class: 'device-version' }, t('version', { v: device.agentVersion }))

@@ -33,6 +33,7 @@ const en = {
   online: 'Online',
   offline: 'Offline',
   lastSeen: 'Last seen {age}',
+  neverSeen: 'Never seen: not installed or not started yet',
   spool: 'Spool: {n}',
   version: 'Agent {v}',
   history: 'History (resolved)',
@@ -203,6 +204,7 @@ const fr: Record<MessageKey, string> = {
   ackDelay: 'Délai de prise en compte',
   channelsNotified: 'Canaux prévenus',
   exportingProgress: 'Export… {done}/{total}',
+  neverSeen: 'Jamais vu : pas encore installé ou démarré',
 };
 
 /** French when the browser's language starts with "fr", English otherwise. */

@@ -40,7 +40,8 @@ export function postableAlert(notification: Notification, now: Date): PostableAl
         ...(device.location === null ? {} : { location: device.location }),
       },
       annotations,
-      startsAt: device.lastSeenAt,
+      // Offline is only ever said of a device that spoke, which has a time; now, were it not so.
+      startsAt: device.lastSeenAt ?? new Date().toISOString(),
       ...link,
     };
   }
