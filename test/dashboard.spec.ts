@@ -319,6 +319,45 @@ describe('security-post dashboard (browser)', () => {
     expectNoErrors(watched);
   });
 
+  it('"Add a button" makes the install command, shows it, copies it; the code in it enrolls the Pi once', async () => {
+    const watched = await dashboards.open(main, marie);
+    const { page, context } = watched;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: main.url });
+    await page.locator('#add-device summary').click();
+
+    // A bad id: said next to the form, nothing asked of the server.
+    await page.locator('#add-device-id').fill('pi accueil');
+    await page.locator('#add-device-submit').click();
+    expect(await text(page.locator('#add-device-error'))).toContain('Device id: 1 to 64 letters');
+    expect(await page.locator('#add-device-id').getAttribute('aria-invalid')).toBe('true');
+    expect(requestsMatching(page, (url) => url.endsWith('/devices/enrollments'))).toEqual([]);
+
+    await page.locator('#add-device-id').fill('pi-salle-12');
+    await page.locator('#add-device-location').fill('Salle 12, 1er étage');
+    await page.locator('#add-device-submit').click();
+    const command = page.locator('#add-device-command');
+    await command.waitFor();
+    const shown = await text(command);
+    const match = /^curl -fsSL (\S+)\/agent\/install\.sh \| sudo sh -s -- (vge_[A-Za-z0-9_-]{43})$/.exec(
+      shown,
+    );
+    expect(match?.[1]).toBe(main.url);
+    expect(await text(page.locator('#add-device-intro'))).toContain('pi-salle-12');
+    expect(await text(page.locator('#add-device-error'))).toBe('');
+
+    await page.locator('#add-device-copy').click();
+    await page.locator('#add-device-copied:not(:empty)').waitFor();
+    expect(await text(page.locator('#add-device-copied'))).toBe('Copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+
+    const code = match![2];
+    const enrolled = await request(main.url, 'POST', '/devices/enroll', { code });
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.json).toMatchObject({ deviceId: 'pi-salle-12', location: 'Salle 12, 1er étage' });
+    expect((await request(main.url, 'POST', '/devices/enroll', { code })).status).toBe(401);
+    expectNoErrors(watched);
+  });
+
   it('shows SQL, HTML and shell injection strings literally in every field and the notes, and runs none of them', async () => {
     const hostile = INJECTIONS;
     const watched = await dashboards.open(main, marie);

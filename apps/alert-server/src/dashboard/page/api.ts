@@ -1,4 +1,12 @@
-import type { Alert, AlertPage, AlertStatus, AlertType, Device, TimelineEntry } from '@app/contracts/wire';
+import type {
+  Alert,
+  AlertPage,
+  AlertStatus,
+  AlertType,
+  Device,
+  Enrollment,
+  TimelineEntry,
+} from '@app/contracts/wire';
 import { t } from './i18n';
 
 export class ApiError extends Error {
@@ -159,6 +167,15 @@ export async function listAllAlerts(status: AlertStatus): Promise<Alert[]> {
 /** What happened to an alert, oldest first: reception, escalation, notifications, handling. */
 export function getTimeline(id: string): Promise<TimelineEntry[]> {
   return request<TimelineEntry[]>(`/alerts/${encodeURIComponent(id)}/timeline`);
+}
+
+/** POST /devices/enrollments: a one-time code and the command that installs the Pi with it. */
+export function createEnrollment(deviceId: string, location: string): Promise<Enrollment> {
+  return request<Enrollment>('/devices/enrollments', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(location ? { deviceId, location } : { deviceId }),
+  });
 }
 
 export function listDevices(): Promise<Device[]> {

@@ -1,5 +1,6 @@
 import type { Alert } from '@app/contracts/wire';
 import { ActiveAlerts } from './active-alerts';
+import { AddDeviceForm } from './add-device';
 import { AlertCards } from './alert-cards';
 import { Alarm } from './alarm';
 import {
@@ -153,6 +154,9 @@ const devices = new DevicesPanel(byId('devices'), () => {
   history.setDevices(devices.list().map((device) => device.id));
   byId('offline-count').textContent = String(devices.offlineCount);
 });
+// The device is listed once its Pi used the code (never seen until it speaks): the periodic
+// re-read of the devices, or its first heartbeat's live event, shows it.
+const addDevice = new AddDeviceForm();
 
 async function loadActive(): Promise<void> {
   const epoch = boardEpoch;
@@ -263,6 +267,7 @@ function leaveBoard(notice: string, kind: 'error' | 'info'): void {
   timelines.clear();
   active.clear();
   devices.clear();
+  addDevice.clear();
   history.clear();
   byId('chart-per-day').replaceChildren();
   byId('median-ack').textContent = '';
