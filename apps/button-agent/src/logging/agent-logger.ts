@@ -1,4 +1,5 @@
 import pino, { Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { AgentConfig } from '../config/agent-config';
 
 export type AgentLogger = Logger;
@@ -20,10 +21,13 @@ export function createAgentLogger(
     base: { service: 'button-agent', deviceId: config.deviceId },
   };
   if (config.logFormat === 'pretty') {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', singleLine: true } },
-    });
+    // In this thread, not as a pino transport: a transport runs in a worker that loads pino and
+    // pino-pretty by file path, which the one-file agent bundle does not have. Synchronous too,
+    // as the JSON lines are.
+    return pino(
+      options,
+      pretty({ translateTime: 'SYS:HH:MM:ss.l', singleLine: true, sync: true, destination: 1 }),
+    );
   }
   return pino(options, pino.destination({ dest: 1, sync: true }));
 }
