@@ -12,6 +12,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule, DiscoveryService } fr
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
+import { AgentBundleModule } from './agent-bundle/agent-bundle.module';
 import { APP_STORE } from './app-store';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsModule } from './alerts/alerts.module';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
         HealthModule,
         LiveModule,
         DashboardModule,
+        AgentBundleModule,
         ApiDocsModule,
       ],
       providers: [
