@@ -63,6 +63,10 @@ export interface AgentStartOptions {
   readyTimeoutMs?: number;
   /** Node flags before the script (a preload, for the benchmarks). */
   nodeArgs?: string[];
+  /** The script; default the built agent (the bundle spec runs the one file a Pi gets). */
+  main?: string;
+  /** The working folder; default a fresh temp folder. */
+  cwd?: string;
 }
 
 const agents = new Started<AgentProcess>();
@@ -83,15 +87,17 @@ export class AgentProcess extends WatchedProcess {
 
   /** Starts the agent without waiting for anything (the benchmarks time its start-up themselves). */
   static spawn(options: AgentStartOptions = {}): AgentProcess {
-    assertBuilt(AGENT_MAIN, 'apps/button-agent/src');
+    const main = options.main ?? AGENT_MAIN;
+    if (main === AGENT_MAIN) assertBuilt(AGENT_MAIN, 'apps/button-agent/src');
     const command = options.command ?? 'run';
     const spoolDir = options.spoolDir ?? join(makeAgentTempDir(), 'spool');
     const env = agentEnv(
       { deviceId: options.deviceId ?? 'pi-test', spoolDir, serverUrl: options.serverUrl },
       options.env,
     );
-    const args = [...(options.nodeArgs ?? []), AGENT_MAIN, command, ...(options.args ?? [])];
-    const child = WatchedProcess.spawnChild({ args, env, cwd: makeAgentTempDir('vigie-agent-cwd-') });
+    const args = [...(options.nodeArgs ?? []), main, command, ...(options.args ?? [])];
+    const cwd = options.cwd ?? makeAgentTempDir('vigie-agent-cwd-');
+    const child = WatchedProcess.spawnChild({ args, env, cwd });
     return agents.track(new AgentProcess(child, spoolDir, env));
   }
 
