@@ -28,6 +28,10 @@ describe('health', () => {
     expect(res.body).toMatchObject({ status: 'ok', details: { store: { status: 'up' } } });
   });
 
+  it('commits on the writer thread, as in production (a silent fallback to the event loop would pass every other spec)', () => {
+    expect(server.app.get(Store).writerState.kind).toBe('thread');
+  });
+
   it('answers an unknown path with a JSON 404, not a 5xx', async () => {
     const res = await request(server.url).get('/health/nope');
 
