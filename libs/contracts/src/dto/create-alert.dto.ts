@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { ALERT_SEVERITIES, ALERT_TYPES, AlertSeverity, AlertType, DEVICE_ID_PATTERN } from '../wire';
+import { OptionalLocation } from './location.field';
 import { IsWellFormedText, IsZonedTimestamp } from './text.validators';
 
 /** Body of `POST /alerts`. Unknown fields are rejected by the validation pipe. */
@@ -28,11 +29,7 @@ export class CreateAlertDto {
   @IsIn(ALERT_SEVERITIES)
   severity?: AlertSeverity;
 
-  @ApiPropertyOptional({ maxLength: 120, example: 'Accueil, rez-de-chaussée' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(120)
-  @IsWellFormedText()
+  @OptionalLocation()
   location?: string;
 
   @ApiPropertyOptional({ maxLength: 500 })

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength } from 'class-validator';
 import { DEVICE_ID_PATTERN } from '../wire';
-import { IsWellFormedText } from './text.validators';
+import { OptionalLocation } from './location.field';
 
 /** Body of `POST /devices/enrollments`: the device a one-time code will let in. */
 export class CreateEnrollmentDto {
@@ -10,11 +10,7 @@ export class CreateEnrollmentDto {
   @Matches(DEVICE_ID_PATTERN, { message: 'deviceId must be 1 to 64 of A-Z a-z 0-9 . _ -' })
   deviceId: string;
 
-  @ApiPropertyOptional({ maxLength: 120, example: 'Accueil, rez-de-chaussée' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(120)
-  @IsWellFormedText()
+  @OptionalLocation()
   location?: string;
 }
 

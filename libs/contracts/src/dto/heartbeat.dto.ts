@@ -1,14 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { OptionalLocation } from './location.field';
 import { IsWellFormedText } from './text.validators';
 
 /** Body of `PUT /devices/{deviceId}/heartbeat`. */
 export class HeartbeatDto {
-  @ApiPropertyOptional({ maxLength: 120 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(120)
-  @IsWellFormedText()
+  @OptionalLocation()
   location?: string;
 
   @ApiPropertyOptional({ maxLength: 32 })
