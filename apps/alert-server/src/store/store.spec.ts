@@ -98,6 +98,8 @@ describe.each<[string, StoreOptions['writer']]>([
     await store.close();
     await expect(pending).resolves.toBeUndefined();
     await expect(insertDevice('pi-late')).rejects.toBeInstanceOf(StoreClosedError);
+    // A second close (a shutdown hook and a signal both asking) does nothing.
+    await expect(store.close()).resolves.toBeUndefined();
     const reopened = new BetterSqlite3(path, { readonly: true });
     expect(reopened.prepare('select id from devices').all()).toEqual([{ id: 'pi-last' }]);
     reopened.close();
@@ -308,6 +310,9 @@ describe('Store when a commit fails on the disk', () => {
     const logged = error.mock.calls.map((call) => call[0] as { code?: string });
     expect(logged.filter((fields) => fields.code === 'STORE_FULL')).toHaveLength(1);
     expect(logged[0]).toMatchObject({ code: 'STORE_FULL', reason: 'SQLITE_FULL', writes: 2 });
+    expect(error.mock.calls[0][1]).toBe(
+      "a commit failed on the store's disk: writes are refused with 503 until a commit succeeds again",
+    );
 
     // Space is back: no write comes, readiness finds out by itself.
     commit.mockRestore();
@@ -339,6 +344,14 @@ describe('Store when a commit fails on the disk', () => {
       code: 'STORE_IO_ERROR',
       reason: 'EIO',
     });
+  });
+
+  it('keeps a commit that failed for another reason than the disk its own error: readiness stays up, nothing logged as the disk', async () => {
+    const gone = new Error('the writer thread exited');
+    commit.mockRejectedValueOnce(gone);
+    await expect(store.write('device.upsert', device('pi-1'))).rejects.toBe(gone);
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(error).not.toHaveBeenCalled();
   });
 
   it('keeps other failures what they are: a write refused by SQLite stays its own error, readiness stays up', async () => {
