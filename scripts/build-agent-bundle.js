@@ -16,6 +16,8 @@ const root = join(__dirname, '..');
 const entry = join(root, 'dist/apps/button-agent/main.js');
 const out = join(root, 'dist/agent');
 const unitSource = join(root, 'deploy/systemd/vigie-button-agent.service');
+// Served beside the bundle (GET /agent/install.sh), its server line filled in per request.
+const installSource = join(root, 'deploy/install.sh');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Where the unit expects the unpacked folder: `tar -xzf vigie-agent.tgz -C /opt`. */
@@ -88,6 +90,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const archive = join(out, `${TOP}.tgz`);
 writeFileSync(archive, gzipSync(tar(TOP, files), { level: 9 }));
+writeFileSync(join(out, 'install.sh'), installScript(readFileSync(installSource, 'utf8')));
 process.stdout.write(
   `agent bundle built in ${relative(root, archive)}: ${TOP}.js ${Math.round(script.length / 1024)} KiB, version ${version}\n`,
 );
@@ -111,6 +114,15 @@ function bundledUnit(text) {
     if (!pattern.test(text)) throw new Error(`${relative(root, unitSource)}: no line matches ${pattern}`);
     text = text.replace(pattern, replacement);
   }
+  return text;
+}
+
+/** The server fills in the line `server=''` (agent-bundle.ts): it must be there, once. */
+function installScript(text) {
+  if ((text.match(/^server=''$/gm) ?? []).length !== 1)
+    throw new Error(
+      `${relative(root, installSource)}: expected one line server='' for the server to fill in`,
+    );
   return text;
 }
 

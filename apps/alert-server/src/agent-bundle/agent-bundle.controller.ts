@@ -1,8 +1,10 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiErrors } from '../api-docs/responses';
 import { PublicAccess } from '../auth/access';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { serverUrl } from '../http/server-url';
 import { AgentBundle, agentBundleMissing } from './agent-bundle';
 
 /**
@@ -13,7 +15,25 @@ import { AgentBundle, agentBundleMissing } from './agent-bundle';
 @Controller('agent')
 @PublicAccess()
 export class AgentBundleController {
-  constructor(private readonly bundle: AgentBundle) {}
+  constructor(
+    private readonly bundle: AgentBundle,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('install.sh')
+  @ApiOperation({
+    summary: 'The script that installs the agent on a Pi and enrolls it',
+    description:
+      'Run as `curl -fsSL <server>/agent/install.sh | sudo sh -s -- <code>` (the command of `POST /devices/enrollments`). It installs from this server: its address (VIGIE_PUBLIC_URL, else the one this request reached) is filled in.',
+  })
+  @ApiProduces('text/x-shellscript')
+  @ApiOkResponse({ description: 'a POSIX sh script', schema: { type: 'string' } })
+  @ApiErrors([404, 'the bundle is not built on this server (`npm run build`)'])
+  @Header('Content-Type', 'text/x-shellscript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  installScript(@Req() req: Request): string {
+    return this.bundle.installScript(serverUrl(req, this.config));
+  }
 
   @Get('vigie-agent.tgz')
   @ApiOperation({

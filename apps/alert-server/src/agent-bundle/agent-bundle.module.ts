@@ -2,6 +2,6 @@ import { Module } from '@nestjs/common';
 import { AgentBundleController } from './agent-bundle.controller';
 import { AgentBundle } from './agent-bundle';
 
-/** `GET /agent/vigie-agent.tgz`: the agent bundle built by scripts/build-agent-bundle.js. */
+/** `GET /agent/vigie-agent.tgz` and `GET /agent/install.sh`, built by scripts/build-agent-bundle.js. */
 @Module({ controllers: [AgentBundleController], providers: [AgentBundle] })
 export class AgentBundleModule {}

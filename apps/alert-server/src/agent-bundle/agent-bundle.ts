@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Injectable, NotFoundException } from '@nestjs/common';
 
@@ -7,12 +7,12 @@ import { Injectable, NotFoundException } from '@nestjs/common';
  * the bundled main.js's dist/apps/alert-server/ when the server runs from dist/; the same built
  * file when it runs from its sources (ts-jest).
  */
-function candidates(): string[] {
-  return [
-    resolve(__dirname, '../../agent/vigie-agent.tgz'),
-    resolve(__dirname, '../../../../dist/agent/vigie-agent.tgz'),
-  ];
+function candidates(file: string): string[] {
+  return [resolve(__dirname, '../../agent', file), resolve(__dirname, '../../../../dist/agent', file)];
 }
+
+/** The line of deploy/install.sh the server fills in with its own address. */
+const SERVER_LINE = /^server=''$/m;
 
 /** The agent bundle this server hands to the Pis: what it installs is what this build made. */
 @Injectable()
@@ -22,10 +22,26 @@ export class AgentBundle {
    * served without a restart. A server without one says how to make it.
    */
   locate(): string {
-    const found = candidates().find((path) => existsSync(path));
+    return this.find('vigie-agent.tgz');
+  }
+
+  /** deploy/install.sh as this build copied it, told to install from `serverUrl`. */
+  installScript(serverUrl: string): string {
+    const script = readFileSync(this.find('install.sh'), 'utf8');
+    // A function as replacement: `$&` or `$'` in the address are not patterns to expand.
+    return script.replace(SERVER_LINE, () => `server=${shellQuoted(serverUrl)}`);
+  }
+
+  private find(file: string): string {
+    const found = candidates(file).find((path) => existsSync(path));
     if (!found) throw agentBundleMissing();
     return found;
   }
+}
+
+/** One sh word whatever `text` holds: single quotes, each quote inside closed, escaped, reopened. */
+export function shellQuoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function agentBundleMissing(): NotFoundException {

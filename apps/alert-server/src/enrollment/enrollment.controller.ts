@@ -8,7 +8,7 @@ import { CurrentOperator, PublicAccess } from '../auth/access';
 import type { OperatorIdentity } from '../auth/operator-auth.service';
 import { EnrollRateLimit } from '../auth/rate-limit.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { requestOrigin } from '../http/request-origin';
+import { serverUrl } from '../http/server-url';
 import { EnrollmentRefusedError, EnrollmentService } from './enrollment.service';
 
 @ApiTags('devices')
@@ -36,7 +36,7 @@ export class EnrollmentController {
       dto.deviceId,
       dto.location ?? null,
       operator?.name ?? null,
-      this.serverUrl(req),
+      serverUrl(req, this.config),
     );
   }
 
@@ -59,18 +59,12 @@ export class EnrollmentController {
   )
   async enroll(@Body() dto: EnrollDto, @Req() req: Request): Promise<EnrolledDevice> {
     try {
-      return await this.enrollment.redeem(dto.code, req.ip ?? null, this.serverUrl(req));
+      return await this.enrollment.redeem(dto.code, req.ip ?? null, serverUrl(req, this.config));
     } catch (error) {
       // One answer for every refusal: which codes exist is not for an unauthenticated caller.
       if (error instanceof EnrollmentRefusedError)
         throw new UnauthorizedException('enrollment code unknown, used or expired: make a new one');
       throw error;
     }
-  }
-
-  /** VIGIE_PUBLIC_URL, else the address this request reached (the operator's, or the Pi's). */
-  private serverUrl(req: Request): string {
-    const configured = this.config.publicUrl?.href.replace(/\/$/, '');
-    return configured ?? requestOrigin(req) ?? `http://${req.socket.localAddress}:${req.socket.localPort}`;
   }
 }
