@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../apps/alert-server/src/config/app-config';
 
@@ -11,6 +12,10 @@ import { loadConfig } from '../apps/alert-server/src/config/app-config';
 const root = join(__dirname, '..');
 const units = ['deploy/systemd/vigie-alert-server.service', 'deploy/systemd/vigie-button-agent.service'];
 const scripts = ['deploy/install-agent.sh', 'deploy/agent-doctor.sh'];
+/** Run by `sh` on a Pi (`curl ... | sudo sh`): POSIX sh, not bash. */
+const posixScripts = ['deploy/install.sh'];
+/** What `npm run build` packs for a Pi: its unit is the repository's, rewritten (scripts/build-agent-bundle.js). */
+const bundle = join(root, 'dist/agent/vigie-agent.tgz');
 
 /** `it`, or `it.skip` with the reason in its name when `tool` is not installed. */
 function withTool(tool: string): { it: jest.It; reason: string } {
@@ -28,6 +33,22 @@ describe('deployment files', () => {
       const result = spawnSync('systemd-analyze', ['verify', join(root, unit)], { encoding: 'utf8' });
       expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
       expect(result.status).toBe(0);
+    },
+  );
+
+  systemdAnalyze.it(
+    `the agent bundle's unit (dist/agent/vigie-agent.tgz) is accepted by systemd-analyze verify${systemdAnalyze.reason}`,
+    () => {
+      const folder = mkdtempSync(join(tmpdir(), 'vigie-unit-'));
+      try {
+        execFileSync('tar', ['-xzf', bundle, '-C', folder, 'vigie-agent/vigie-button-agent.service']);
+        const unit = join(folder, 'vigie-agent/vigie-button-agent.service');
+        const result = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+        expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+        expect(result.status).toBe(0);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
     },
   );
 
@@ -53,6 +74,18 @@ describe('deployment files', () => {
   it.each(scripts)('%s parses (bash -n)', (script) => {
     const result = spawnSync('bash', ['-n', join(root, script)], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.each(posixScripts)('%s parses as POSIX sh (sh -n)', (script) => {
+    const result = spawnSync('sh', ['-n', join(root, script)], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  shellcheck.it.each(posixScripts)(`%s passes shellcheck as sh${shellcheck.reason}`, (script) => {
+    const result = spawnSync('shellcheck', ['--shell=sh', join(root, script)], { encoding: 'utf8' });
+    expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });
 
