@@ -184,7 +184,13 @@ describe('security: who may call what (VIGIE_AUTH=required)', () => {
         expect(query(server, 'SELECT id FROM devices WHERE id = ?', deviceId)).toEqual([]);
         const devices = await send(url, 'GET', '/devices', { headers: { Cookie: marie } });
         expect(devices.status).toBe(200);
-        expect((devices.json as Device[]).map((device) => device.id)).not.toContain(deviceId);
+        // A device with a token is listed from the start, never seen: the refused request
+        // must leave it so, with nothing of what it sent.
+        const listed = (devices.json as Device[]).filter((device) => device.id === deviceId);
+        for (const device of listed) {
+          expect(device).toMatchObject({ status: 'offline', lastSeenAt: null, agentVersion: null });
+          expect(device.location).not.toBe('must not be stored');
+        }
       },
     );
 
