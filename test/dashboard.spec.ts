@@ -358,6 +358,33 @@ describe('security-post dashboard (browser)', () => {
     expectNoErrors(watched);
   });
 
+  it('marks a device whose agent is older than the one this server hands out', async () => {
+    const current = ((await request(main.url, 'GET', '/agent/version')).json as { version: string }).version;
+    const beat = async (id: string, agentVersion: string) => {
+      const answer = await request(
+        main.url,
+        'PUT',
+        `/devices/${id}/heartbeat`,
+        { agentVersion },
+        {
+          headers: await main.authorization(id),
+        },
+      );
+      expect(answer.status).toBe(204);
+    };
+    await beat('pi-old-01', '0.0.1');
+    await beat('pi-new-02', current);
+    const watched = await dashboards.open(main, marie);
+    const old = deviceRow(watched.page, 'pi-old-01');
+    await old.locator('.device-outdated').waitFor();
+    expect(await text(old.locator('.device-outdated'))).toBe(
+      `agent ${current} available: run the install command again`,
+    );
+    await deviceRow(watched.page, 'pi-new-02').waitFor();
+    expect(await deviceRow(watched.page, 'pi-new-02').locator('.device-outdated').count()).toBe(0);
+    expectNoErrors(watched);
+  });
+
   it('shows SQL, HTML and shell injection strings literally in every field and the notes, and runs none of them', async () => {
     const hostile = INJECTIONS;
     const watched = await dashboards.open(main, marie);

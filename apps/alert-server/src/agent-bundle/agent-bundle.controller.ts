@@ -5,6 +5,7 @@ import { ApiErrors } from '../api-docs/responses';
 import { PublicAccess } from '../auth/access';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { serverUrl } from '../http/server-url';
+import { version } from '../../../../package.json';
 import { AgentBundle, agentBundleMissing } from './agent-bundle';
 
 /**
@@ -33,6 +34,20 @@ export class AgentBundleController {
   @Header('Cache-Control', 'no-cache')
   installScript(@Req() req: Request): string {
     return this.bundle.installScript(serverUrl(req, this.config));
+  }
+
+  @Get('version')
+  @ApiOperation({
+    summary: 'The version of the agent this server hands out',
+    description:
+      'The dashboard marks devices whose `agentVersion` is older: run the install command again on them.',
+  })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { version: { type: 'string', example: '0.1.0' } } },
+  })
+  agentVersion(): { version: string } {
+    // The bundle is built from the same tree as this server: the same package version.
+    return { version };
   }
 
   @Get('vigie-agent.tgz')

@@ -178,6 +178,11 @@ export function createEnrollment(deviceId: string, location: string): Promise<En
   });
 }
 
+/** The agent version this server hands out. */
+export async function getAgentVersion(): Promise<string> {
+  return (await request<{ version: string }>('/agent/version')).version;
+}
+
 export function listDevices(): Promise<Device[]> {
   return request<Device[]>('/devices');
 }

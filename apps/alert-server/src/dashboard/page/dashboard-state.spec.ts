@@ -2,6 +2,7 @@ import type { Alert, TimelineEntry } from '@app/contracts/wire';
 import { ActiveAlerts } from './active-alerts';
 import { acknowledgementDelaySeconds, alertsToCsv, csvField } from './csv';
 import { mapLimited, summarize } from './timeline-data';
+import { isOlderVersion } from './versions';
 
 const alert = (id: string, status: Alert['status'], receivedAt = '2026-11-24T10:00:00.000Z'): Alert =>
   ({ id, status, receivedAt, type: 'fire', deviceId: 'pi-1' }) as Alert;
@@ -111,5 +112,19 @@ describe('mapLimited', () => {
     await expect(
       mapLimited([1, 2], 2, (n) => (n === 2 ? Promise.reject(new Error('no')) : Promise.resolve(n))),
     ).rejects.toThrow('no');
+  });
+});
+
+describe('isOlderVersion', () => {
+  it('compares major, minor and patch as numbers', () => {
+    expect(isOlderVersion('0.9.0', '0.10.0')).toBe(true);
+    expect(isOlderVersion('1.2.3', '1.2.3')).toBe(false);
+    expect(isOlderVersion('2.0.0', '1.9.9')).toBe(false);
+    expect(isOlderVersion('1.2.3-rc.1', '1.2.4')).toBe(true);
+  });
+
+  it('claims nothing about what is not a version', () => {
+    expect(isOlderVersion('dev', '1.0.0')).toBeNull();
+    expect(isOlderVersion('1.0.0', '')).toBeNull();
   });
 });

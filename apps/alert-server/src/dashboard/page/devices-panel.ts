@@ -1,17 +1,26 @@
 import type { Device } from '@app/contracts/wire';
 import { el } from './dom';
 import { since, t } from './i18n';
+import { isOlderVersion } from './versions';
 
 /** The devices panel (#devices): offline devices first, so a silent button is seen at once. */
 export class DevicesPanel {
   private devices = new Map<string, Device>();
   private readonly touched = new Map<string, number>();
   private seq = 0;
+  /** The agent version this server hands out (GET /agent/version), once known. */
+  private currentAgent: string | null = null;
 
   constructor(
     private readonly container: HTMLElement,
     private readonly changed: () => void,
   ) {}
+
+  /** Devices whose agent is older are marked: running the install command again updates them. */
+  setCurrentAgent(version: string): void {
+    this.currentAgent = version;
+    this.render();
+  }
 
   apply(device: Device): void {
     this.devices.set(device.id, device);
@@ -79,10 +88,18 @@ export class DevicesPanel {
         device.agentVersion
           ? el('span', { class: 'device-version' }, t('version', { v: device.agentVersion }))
           : null,
+        this.outdated(device)
+          ? el('span', { class: 'device-outdated' }, t('agentOutdated', { v: this.currentAgent ?? '' }))
+          : null,
       ),
     );
     this.container.replaceChildren(...(rows.length ? rows : [el('li', { class: 'empty' }, t('noDevices'))]));
     this.tick();
     this.changed();
+  }
+
+  private outdated(device: Device): boolean {
+    if (!device.agentVersion || !this.currentAgent) return false;
+    return isOlderVersion(device.agentVersion, this.currentAgent) === true;
   }
 }

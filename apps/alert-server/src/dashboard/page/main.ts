@@ -7,6 +7,7 @@ import {
   ApiError,
   AlertAction,
   OperatorSession,
+  getAgentVersion,
   getSession,
   handleAlert,
   listAllAlerts,
@@ -196,6 +197,11 @@ const chart = new RefreshSchedule(loadChart, CHART_MIN_INTERVAL_MS, CHART_SETTLE
 function loadAll(): void {
   void loadActive();
   void loadDevices();
+  // Only marks outdated agents: a failed read leaves them unmarked, nothing else.
+  getAgentVersion().then(
+    (version) => devices.setCurrentAgent(version),
+    () => undefined,
+  );
   void history.reload();
   chart.reloadNow();
 }
