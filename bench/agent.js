@@ -4,13 +4,15 @@
  * built alert server (fresh SQLite file) on loopback: start-up time, memory and CPU while
  * idle, then the time from a press (a line written on the agent's stdin) to the alert stored
  * by the server, for presses one at a time and for presses at a steady pace. Afterwards every
- * press must be stored exactly once and the spool must be empty.
+ * press must be stored exactly once and the spool must be empty. Run twice, on fresh processes:
+ * the bundle a Pi installs (dist/agent/vigie-agent.tgz, unpacked where no node_modules is
+ * reachable) and the build (dist/apps/button-agent/main.js); BENCH_AGENT=bundle or build for one.
  */
-const { mkdtempSync, readdirSync, rmSync } = require('node:fs');
-const { spawn } = require('node:child_process');
+const { mkdtempSync, readdirSync, rmSync, statSync } = require('node:fs');
+const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
-const { assertAgentBuilt, startAgent } = require('./lib/agent-process');
+const { AGENT_MAIN, assertAgentBuilt, startAgent } = require('./lib/agent-process');
 const { procSample, sampleFor, mb } = require('./lib/proc-stats');
 const { print, machine, machineLine, table, ms, verdict } = require('./lib/report');
 const { assertServerBuilt, startAlertServer } = require('./lib/server-process');
@@ -26,6 +28,10 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 // V8 runs one full collection of start-up garbage some 8 s after start: idle is measured after it.
 const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 10);
 const TARGET_RSS_MB = 80;
+/** The bundle's own targets (issue 16): idle, after the presses, start-up, size. */
+const BUNDLE_TARGETS = { idleRssMb: 60, afterRssMb: 70, startupMs: 300, sizeMb: 2 };
+const BUNDLE = path.join(__dirname, '..', 'dist', 'agent', 'vigie-agent.tgz');
+const VARIANTS = (process.env.BENCH_AGENT ?? 'bundle,build').split(',');
 const TARGET_IDLE_CPU_PERCENT = 1;
 const TARGET_P99_MS = 20;
 const DEVICE = 'bench-agent-01';
@@ -297,14 +303,89 @@ function describeIdle(samples, linesLogged) {
   };
 }
 
+/** The bundle unpacked in a folder of its own, outside the repository: the script and its folder. */
+function unpackBundle() {
+  const where = mkdtempSync(path.join(os.tmpdir(), 'vigie-bench-bundle-'));
+  const tar = spawnSync('tar', ['-xzf', BUNDLE, '-C', where], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`tar -xzf ${BUNDLE}: ${tar.stderr}`);
+  const folder = path.join(where, 'vigie-agent');
+  return { where, folder, main: path.join(folder, 'vigie-agent.js') };
+}
+
 async function main() {
   assertServerBuilt();
   assertAgentBuilt();
+  const results = [];
+  for (const variant of VARIANTS) {
+    if (variant !== 'bundle' && variant !== 'build')
+      throw new Error(`BENCH_AGENT: ${variant}: bundle or build`);
+    const unpacked = variant === 'bundle' ? unpackBundle() : null;
+    try {
+      const result = await measureAgent(
+        variant,
+        unpacked ? { main: unpacked.main, cwd: unpacked.folder } : { main: AGENT_MAIN },
+      );
+      results.push({
+        variant,
+        ...result,
+        sizeKb: unpacked ? statSync(unpacked.main).size / 1024 : NaN,
+        archiveKb: unpacked ? statSync(BUNDLE).size / 1024 : NaN,
+      });
+    } finally {
+      if (unpacked) rmSync(unpacked.where, { recursive: true, force: true });
+    }
+    print();
+  }
+  if (results.length < 2) return;
+  const [bundle, build] = results;
+  const t = BUNDLE_TARGETS;
+  const kbRow = (name, key, targetMb) => [
+    name,
+    mb(bundle[key]),
+    mb(build[key]),
+    `≤ ${targetMb} MB`,
+    verdict(bundle[key] <= targetMb * 1024),
+  ];
+  print(`## bundle against build (${machineLine(machine())})`);
+  print();
+  print(
+    table(
+      ['agent', 'bundle', 'build', 'target (bundle)', 'verdict'],
+      [
+        kbRow('RSS idle (peak)', 'idleRssKb', t.idleRssMb),
+        kbRow(`RSS after the ${2 * PRESSES} presses (peak of the run)`, 'afterRssKb', t.afterRssMb),
+        [
+          'start-up: spawn → `agent.ready`',
+          ms(bundle.startupMs, 0),
+          ms(build.startupMs, 0),
+          `≤ ${t.startupMs} ms`,
+          verdict(bundle.startupMs <= t.startupMs),
+        ],
+        [
+          'size: vigie-agent.js (archive)',
+          `${(bundle.sizeKb / 1024).toFixed(2)} MB (${(bundle.archiveKb / 1024).toFixed(2)} MB)`,
+          'node_modules',
+          `≤ ${t.sizeMb} MB`,
+          verdict(bundle.sizeKb <= t.sizeMb * 1024),
+        ],
+      ].map((cells) => cells.map(String)),
+    ),
+  );
+  const bundleOk =
+    bundle.idleRssKb <= t.idleRssMb * 1024 &&
+    bundle.afterRssKb <= t.afterRssMb * 1024 &&
+    bundle.startupMs <= t.startupMs &&
+    bundle.sizeKb <= t.sizeMb * 1024;
+  if (!bundleOk) process.exitCode = 1;
+}
+
+/** One agent, as bench:agent always measured it; returns the figures the comparison needs. */
+async function measureAgent(variant, { main: script, cwd }) {
   const info = machine();
   const started = Date.now();
   print(
-    `# bench:agent: button agent (keyboard driver on a pipe) → alert server on loopback, ` +
-      `${PRESSES} presses one at a time and ${PRESSES} every ${INTERVAL_MS} ms`,
+    `# bench:agent (${variant}: ${path.relative(process.cwd(), script) || script}): button agent (keyboard driver on a pipe)` +
+      ` → alert server on loopback, ${PRESSES} presses one at a time and ${PRESSES} every ${INTERVAL_MS} ms`,
   );
   print(machineLine(info, info.load));
   print();
@@ -327,7 +408,7 @@ async function main() {
 
     const probeFlags = PROBE ? ['--expose-gc', '-r', path.join(__dirname, 'lib', 'agent-probe.js')] : [];
     const nodeFlags = [...AGENT_NODE_FLAGS, ...probeFlags];
-    agent = startAgent({ serverUrl: server.url, spoolDir, deviceId: DEVICE, nodeFlags });
+    agent = startAgent({ serverUrl: server.url, spoolDir, deviceId: DEVICE, nodeFlags, main: script, cwd });
     const tracker = pressTracker(agent);
     const readyAt = await agent.when('agent.ready', READY_TIMEOUT_MS);
     const watchingAt = await agent.when('buttons.watching', READY_TIMEOUT_MS);
@@ -501,6 +582,7 @@ async function main() {
     );
     print(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
     if (!(rssOk && cpuOk && p99Ok.every(Boolean) && check.ok && cleanOk)) process.exitCode = 1;
+    return { idleRssKb: idle.rssPeakKb, afterRssKb: settled.hwmKb, startupMs: startup.ready };
   } finally {
     if (agent) await agent.stop();
     if (server) await server.stop();

@@ -24,14 +24,18 @@ function assertAgentBuilt() {
  * @param {string} options.deviceId
  * @param {Record<string,string>} [options.env] more agent settings
  * @param {string[]} [options.nodeFlags] node arguments before the script (e.g. a preload)
+ * @param {string} [options.main] the script (default the built agent; the bundle's one file)
+ * @param {string} [options.cwd] its working folder
  */
-function startAgent({ serverUrl, spoolDir, deviceId, env = {}, nodeFlags = [] }) {
+function startAgent({ serverUrl, spoolDir, deviceId, env = {}, nodeFlags = [], main, cwd }) {
   const spawnedAt = performance.now();
   const agent = AgentProcess.spawn({
     serverUrl,
     spoolDir,
     deviceId,
     nodeArgs: nodeFlags,
+    main,
+    cwd,
     // Production's retry delays, and a heartbeat that does not crowd the idle measurement.
     env: { VIGIE_RETRY_BASE_MS: undefined, VIGIE_RETRY_MAX_MS: undefined, VIGIE_HEARTBEAT_S: '30', ...env },
   });
