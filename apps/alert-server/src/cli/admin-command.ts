@@ -10,6 +10,7 @@ import { APP_STORE, AppStore } from '../app-store';
 import { AppConfig } from '../config/app-config';
 import { EnrollmentRepository } from '../enrollment/enrollment.repository';
 import { EnrollmentService } from '../enrollment/enrollment.service';
+import { publicServerUrl } from '../http/server-url';
 import { Store } from '../store/store';
 import { UsageError, onlyOne, parse, table } from './command-line';
 
@@ -77,10 +78,7 @@ function deviceCommand(verb: string | undefined, rest: string[], config: AppConf
   const devices = (store: AppStore) => new DeviceAuthService(new DeviceCredentialsRepository(store));
   switch (verb) {
     case 'enroll': {
-      const { positional, options } = parse(rest, ['--location']);
-      const id = onlyOne(positional, 'ID');
-      checkDeviceId(id);
-      const location = checkLocation(options.get('--location') ?? null);
+      const { id, location } = deviceAndLocation(rest);
       return async (store, io) => {
         const enrollment = await new EnrollmentService(new EnrollmentRepository(store)).create(
           id,
@@ -95,10 +93,7 @@ function deviceCommand(verb: string | undefined, rest: string[], config: AppConf
       };
     }
     case 'add': {
-      const { positional, options } = parse(rest, ['--location']);
-      const id = onlyOne(positional, 'ID');
-      checkDeviceId(id);
-      const location = checkLocation(options.get('--location') ?? null);
+      const { id, location } = deviceAndLocation(rest);
       return async (store, io) => {
         const token = await devices(store).create(id, location);
         if (token === null) {
@@ -212,7 +207,15 @@ function operatorCommand(verb: string | undefined, rest: string[]): Command {
  * another name).
  */
 function commandLineServerUrl(config: AppConfig): string {
-  return config.publicUrl?.href.replace(/\/$/, '') ?? `http://${hostname()}:${config.port}`;
+  return publicServerUrl(config) ?? `http://${hostname()}:${config.port}`;
+}
+
+/** `ID [--location TEXT]`, both checked (device add and device enroll). */
+function deviceAndLocation(rest: string[]): { id: string; location: string | null } {
+  const { positional, options } = parse(rest, ['--location']);
+  const id = onlyOne(positional, 'ID');
+  checkDeviceId(id);
+  return { id, location: checkLocation(options.get('--location') ?? null) };
 }
 
 function checkDeviceId(id: string): void {

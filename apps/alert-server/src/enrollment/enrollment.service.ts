@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EnrolledDevice, Enrollment } from '@app/contracts';
 import { DEVICE_TOKEN_PREFIX } from '../auth/device-auth.service';
 import { hashSecret, newSecret } from '../auth/secrets';
+import { shellQuoted } from '../agent-bundle/agent-bundle';
 import { EnrollmentRepository } from './enrollment.repository';
 
 /** A code is for installing a Pi now, not for later: an hour, then it is refused. */
@@ -104,7 +105,7 @@ export function installCommand(serverUrl: string, code: string): string {
   return `curl -fsSL ${shellWord(`${serverUrl}/agent/install.sh`)} | sudo sh -s -- ${code}`;
 }
 
-/** As it is when plain; single-quoted when a shell would read something in it (a `&`, a space). */
+/** As it is when plain; quoted when a shell would read something in it (a `&`, a space). */
 function shellWord(text: string): string {
-  return /^[A-Za-z0-9:/._~%+=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9:/._~%+=@-]+$/.test(text) ? text : shellQuoted(text);
 }

@@ -7,6 +7,14 @@ import { requestOrigin } from './request-origin';
  * reached (the operator's, or the Pi's). The enrollment command and the install script name it.
  */
 export function serverUrl(req: Request, config: Pick<AppConfig, 'publicUrl'>): string {
-  const configured = config.publicUrl?.href.replace(/\/$/, '');
-  return configured ?? requestOrigin(req) ?? `http://${req.socket.localAddress}:${req.socket.localPort}`;
+  return (
+    publicServerUrl(config) ??
+    requestOrigin(req) ??
+    `http://${req.socket.localAddress}:${req.socket.localPort}`
+  );
+}
+
+/** VIGIE_PUBLIC_URL as a base to append paths to (no trailing slash), or null when unset. */
+export function publicServerUrl(config: Pick<AppConfig, 'publicUrl'>): string | null {
+  return config.publicUrl?.href.replace(/\/$/, '') ?? null;
 }

@@ -80,6 +80,7 @@ export class CardTimelines {
   detach(id: string): void {
     this.views.delete(id);
     this.wanted.delete(id);
+    this.requested.delete(id);
   }
 
   /** Reads the timeline of these cards again (an alert changed, or the periodic refresh). */
