@@ -6,9 +6,10 @@
  * by the server, for presses one at a time and for presses at a steady pace. Afterwards every
  * press must be stored exactly once and the spool must be empty. Run twice, on fresh processes:
  * the bundle a Pi installs (dist/agent/vigie-agent.tgz, unpacked where no node_modules is
- * reachable) and the build (dist/apps/button-agent/main.js); BENCH_AGENT=bundle or build for one.
+ * reachable) and run with the node flags of its systemd unit's ExecStart, as a Pi runs it, and
+ * the build (dist/apps/button-agent/main.js, no flags); BENCH_AGENT=bundle or build for one.
  */
-const { mkdtempSync, readdirSync, rmSync, statSync } = require('node:fs');
+const { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } = require('node:fs');
 const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
@@ -39,7 +40,7 @@ const READY_TIMEOUT_MS = 30_000;
 const PRESS_TIMEOUT_MS = 15_000;
 /** BENCH_PROBE=1: preload lib/agent-probe.js and print V8's heap before and after a full GC. */
 const PROBE = Boolean(process.env.BENCH_PROBE);
-/** Extra node flags for the agent, to try a setting (e.g. `--max-semi-space-size=1`). */
+/** Extra node flags for the agent, after the unit's, to try a setting (e.g. `--max-semi-space-size=2`). */
 const AGENT_NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 const sleep = (msToWait) => new Promise((resolve) => setTimeout(resolve, Math.max(0, msToWait)));
@@ -309,7 +310,18 @@ function unpackBundle() {
   const tar = spawnSync('tar', ['-xzf', BUNDLE, '-C', where], { encoding: 'utf8' });
   if (tar.status !== 0) throw new Error(`tar -xzf ${BUNDLE}: ${tar.stderr}`);
   const folder = path.join(where, 'vigie-agent');
-  return { where, folder, main: path.join(folder, 'vigie-agent.js') };
+  const main = path.join(folder, 'vigie-agent.js');
+  return { where, folder, main, nodeFlags: unitNodeFlags(path.join(folder, 'vigie-button-agent.service')) };
+}
+
+/** The node flags of the unit's `ExecStart=/usr/bin/node [flags] /opt/vigie-agent/vigie-agent.js run`. */
+function unitNodeFlags(unitFile) {
+  const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(unitFile, 'utf8'));
+  const words = execStart ? execStart[1].trim().split(/\s+/) : [];
+  const script = words.findIndex((word) => word.endsWith('/vigie-agent.js'));
+  if (!execStart || words[0] !== '/usr/bin/node' || script < 1)
+    throw new Error(`${unitFile}: no ExecStart=/usr/bin/node [flags] .../vigie-agent.js line`);
+  return words.slice(1, script);
 }
 
 async function main() {
@@ -323,7 +335,9 @@ async function main() {
     try {
       const result = await measureAgent(
         variant,
-        unpacked ? { main: unpacked.main, cwd: unpacked.folder } : { main: AGENT_MAIN },
+        unpacked
+          ? { main: unpacked.main, cwd: unpacked.folder, unitFlags: unpacked.nodeFlags }
+          : { main: AGENT_MAIN, unitFlags: [] },
       );
       results.push({
         variant,
@@ -380,11 +394,12 @@ async function main() {
 }
 
 /** One agent, as bench:agent always measured it; returns the figures the comparison needs. */
-async function measureAgent(variant, { main: script, cwd }) {
+async function measureAgent(variant, { main: script, cwd, unitFlags }) {
   const info = machine();
   const started = Date.now();
   print(
-    `# bench:agent (${variant}: ${path.relative(process.cwd(), script) || script}): button agent (keyboard driver on a pipe)` +
+    `# bench:agent (${variant}: ${[...unitFlags, ...AGENT_NODE_FLAGS, path.relative(process.cwd(), script) || script].join(' ')}):` +
+      ' button agent (keyboard driver on a pipe)' +
       ` → alert server on loopback, ${PRESSES} presses one at a time and ${PRESSES} every ${INTERVAL_MS} ms`,
   );
   print(machineLine(info, info.load));
@@ -407,7 +422,7 @@ async function measureAgent(variant, { main: script, cwd }) {
     const floorKb = await nodeFloorKb();
 
     const probeFlags = PROBE ? ['--expose-gc', '-r', path.join(__dirname, 'lib', 'agent-probe.js')] : [];
-    const nodeFlags = [...AGENT_NODE_FLAGS, ...probeFlags];
+    const nodeFlags = [...unitFlags, ...AGENT_NODE_FLAGS, ...probeFlags];
     agent = startAgent({ serverUrl: server.url, spoolDir, deviceId: DEVICE, nodeFlags, main: script, cwd });
     const tracker = pressTracker(agent);
     const readyAt = await agent.when('agent.ready', READY_TIMEOUT_MS);

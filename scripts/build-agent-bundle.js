@@ -16,12 +16,13 @@ const root = join(__dirname, '..');
 const entry = join(root, 'dist/apps/button-agent/main.js');
 const out = join(root, 'dist/agent');
 const unitSource = join(root, 'deploy/systemd/vigie-button-agent.service');
+// `doctor` as the service runs it, for a technician on the Pi: sudo /opt/vigie-agent/doctor.sh
+const doctorSource = join(root, 'deploy/agent-doctor.sh');
 // Served beside the bundle (GET /agent/install.sh), its server line filled in per request.
 const installSource = join(root, 'deploy/install.sh');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** Where the unit expects the unpacked folder: `tar -xzf vigie-agent.tgz -C /opt`. */
-const INSTALL_DIR = '/opt/vigie-agent';
+/** The archive's top folder: `tar -xzf vigie-agent.tgz -C /opt` makes /opt/vigie-agent, where the unit runs it. */
 const TOP = 'vigie-agent';
 
 /**
@@ -45,76 +46,151 @@ const NEVER_LOADED = [
   'file-type',
 ];
 
-if (!existsSync(entry)) throw new Error(`${relative(root, entry)} is missing: run nest build button-agent`);
-if (!readFileSync(entry, 'utf8').includes('"design:paramtypes"'))
-  throw new Error(`${relative(root, entry)} carries no decorator metadata: Nest could not inject the agent`);
-
-const result = esbuild.buildSync({
-  entryPoints: [entry],
-  absWorkingDir: root, // the metafile's paths, read below, are relative to it
-  outfile: join(out, `${TOP}.js`),
-  write: false,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: NEVER_LOADED,
-  // Smaller and quicker to parse, but names kept: the stack of an AGENT_FAILED line stays readable.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // The packages' licences go in a file of their own (THIRD-PARTY-LICENSES.txt).
-  legalComments: 'none',
-  banner: { js: `// Vigie button agent ${version}, one file: node ${TOP}.js [run | send TYPE | doctor]` },
-  metafile: true,
-  logLevel: 'warning',
-});
-const script = result.outputFiles[0].contents;
-
-// Only Node's own modules and the list above may still be required at run time.
-const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const outside = Object.values(result.metafile.outputs)
-  .flatMap((output) => output.imports)
-  .filter((imported) => imported.external && !builtins.has(imported.path))
-  .map((imported) => imported.path)
-  .filter((path) => !NEVER_LOADED.includes(path));
-if (outside.length > 0) throw new Error(`the agent bundle would require ${[...new Set(outside)].join(', ')}`);
-
-const files = [
-  { name: `${TOP}.js`, data: Buffer.from(script) },
-  { name: 'vigie-button-agent.service', data: Buffer.from(bundledUnit(readFileSync(unitSource, 'utf8'))) },
-  { name: 'VERSION', data: Buffer.from(`${version}\n`) },
-  { name: 'THIRD-PARTY-LICENSES.txt', data: Buffer.from(licences(Object.keys(result.metafile.inputs))) },
+/**
+ * Work some packages do as they load, for features the agent never uses, and the memory it
+ * would hold for nothing on a Pi (bench:agent measures the bundle). Each edit is a plain text
+ * replacement in one file of a locked package and must match exactly once: a package upgrade
+ * that changes the text stops the build here instead of shipping without the edit.
+ * test/agent-bundle.spec.ts checks the running agent for what these remove.
+ */
+const LOAD_TIME_EDITS = [
+  {
+    file: 'node_modules/axios/dist/node/axios.cjs',
+    why:
+      'axios probes the fetch API when it loads (a Request with a stream body), which makes Node ' +
+      'load its fetch implementation, undici, and compile its WebAssembly parser: about 12 MB. ' +
+      "The agent uses axios's http adapter, picked before fetch; the probe then runs if ever asked.",
+    edits: [
+      [/^getFetch\(\);$/m, ''],
+      // Reading the global FormData loads undici too. axios still recognises a FormData by its
+      // tag without the constructor; the agent never sends one.
+      [
+        "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
+        'const FormDataCtor = undefined;',
+      ],
+    ],
+  },
+  ...['console-logger.service.js', 'logger.service.js'].map((name) => ({
+    file: `node_modules/@nestjs/common/services/${name}`,
+    why:
+      "Nest makes a date formatter when its logger module loads, which pages in Intl's locale " +
+      'data: about 6 MB. The agent logs with pino; the formatter is made on its first use.',
+    edits: [
+      [
+        'const dateTimeFormatter = new Intl.DateTimeFormat(undefined, {',
+        'const dateTimeFormatter = lazyDateTimeFormat(undefined, {',
+      ],
+      [
+        /^('use strict';|"use strict";)$/m,
+        '$1\nfunction lazyDateTimeFormat(locales, options) {\n' +
+          '  let formatter;\n' +
+          '  return { format: (date) => (formatter ??= new Intl.DateTimeFormat(locales, options)).format(date) };\n' +
+          '}',
+      ],
+    ],
+  })),
 ];
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-const archive = join(out, `${TOP}.tgz`);
-writeFileSync(archive, gzipSync(tar(TOP, files), { level: 9 }));
-writeFileSync(join(out, 'install.sh'), installScript(readFileSync(installSource, 'utf8')));
-process.stdout.write(
-  `agent bundle built in ${relative(root, archive)}: ${TOP}.js ${Math.round(script.length / 1024)} KiB, version ${version}\n`,
-);
-
 /**
- * The repository's unit runs the agent from a checkout at /opt/vigie; the bundle's runs the one
- * file from INSTALL_DIR. Each line to change must be found once, so that a change to the unit
- * breaks the build here rather than ship a unit pointing at nothing.
+ * Packages replaced by nothing (`module.exports = undefined`): required when another loads,
+ * used only for a feature the agent does not use.
  */
-function bundledUnit(text) {
-  const changes = [
-    [/^# Installed by .*; settings/m, '# Installed from the bundle the alert server serves; settings'],
-    [/^Documentation=.*\n/m, ''],
-    [/^WorkingDirectory=\/opt\/vigie$/m, `WorkingDirectory=${INSTALL_DIR}`],
-    [
-      /^ExecStart=\/usr\/bin\/node \/opt\/vigie\/dist\/apps\/button-agent\/main\.js run$/m,
-      `ExecStart=/usr/bin/node ${INSTALL_DIR}/${TOP}.js run`,
-    ],
+const EMPTY_MODULES = {
+  // axios requires it for multipart uploads from streams, and falls back to Node's own FormData
+  // without it; it brings mime-db's table of every MIME type (about 4 MB in memory).
+  'form-data': 'axios multipart uploads',
+};
+
+/** esbuild plugin applying LOAD_TIME_EDITS and EMPTY_MODULES. */
+const slimming = {
+  name: 'vigie-agent-slimming',
+  setup(build) {
+    const leftOut = new RegExp(`^(${Object.keys(EMPTY_MODULES).join('|')})$`);
+    build.onResolve({ filter: leftOut }, (args) => ({ path: args.path, namespace: 'empty-module' }));
+    build.onLoad({ filter: /.*/, namespace: 'empty-module' }, (args) => ({
+      contents: `// ${args.path}: not in the agent bundle (${EMPTY_MODULES[args.path]}).\nmodule.exports = undefined;\n`,
+      loader: 'js',
+    }));
+    for (const { file, why, edits } of LOAD_TIME_EDITS) {
+      const path = join(root, file);
+      const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      build.onLoad({ filter: new RegExp(`^${escaped}$`) }, () => {
+        let text = readFileSync(path, 'utf8');
+        for (const [pattern, replacement] of edits) {
+          const count =
+            typeof pattern === 'string'
+              ? text.split(pattern).length - 1
+              : (text.match(new RegExp(pattern, 'gm')) ?? []).length;
+          if (count !== 1)
+            throw new Error(`${file}: expected one match of ${pattern}, found ${count} (${why})`);
+          text = text.replace(pattern, replacement);
+        }
+        return { contents: text, loader: 'js' };
+      });
+    }
+  },
+};
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
+
+async function main() {
+  if (!existsSync(entry)) throw new Error(`${relative(root, entry)} is missing: run nest build button-agent`);
+  if (!readFileSync(entry, 'utf8').includes('"design:paramtypes"'))
+    throw new Error(
+      `${relative(root, entry)} carries no decorator metadata: Nest could not inject the agent`,
+    );
+
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    absWorkingDir: root, // the metafile's paths, read below, are relative to it
+    outfile: join(out, `${TOP}.js`),
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: NEVER_LOADED,
+    // Smaller and quicker to parse, but names kept: the stack of an AGENT_FAILED line stays readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // The packages' licences go in a file of their own (THIRD-PARTY-LICENSES.txt).
+    legalComments: 'none',
+    banner: { js: `// Vigie button agent ${version}, one file: node ${TOP}.js [run | send TYPE | doctor]` },
+    metafile: true,
+    plugins: [slimming],
+    logLevel: 'warning',
+  });
+  const script = result.outputFiles[0].contents;
+
+  // Only Node's own modules and the list above may still be required at run time.
+  const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+  const outside = Object.values(result.metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((imported) => imported.external && !builtins.has(imported.path))
+    .map((imported) => imported.path)
+    .filter((path) => !NEVER_LOADED.includes(path));
+  if (outside.length > 0)
+    throw new Error(`the agent bundle would require ${[...new Set(outside)].join(', ')}`);
+
+  const files = [
+    { name: `${TOP}.js`, data: Buffer.from(script) },
+    { name: 'vigie-button-agent.service', data: readFileSync(unitSource) },
+    { name: 'doctor.sh', data: readFileSync(doctorSource), mode: 0o755 },
+    { name: 'VERSION', data: Buffer.from(`${version}\n`) },
+    { name: 'THIRD-PARTY-LICENSES.txt', data: Buffer.from(licences(Object.keys(result.metafile.inputs))) },
   ];
-  for (const [pattern, replacement] of changes) {
-    if (!pattern.test(text)) throw new Error(`${relative(root, unitSource)}: no line matches ${pattern}`);
-    text = text.replace(pattern, replacement);
-  }
-  return text;
+
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const archive = join(out, `${TOP}.tgz`);
+  writeFileSync(archive, gzipSync(tar(TOP, files), { level: 9 }));
+  writeFileSync(join(out, 'install.sh'), installScript(readFileSync(installSource, 'utf8')));
+  process.stdout.write(
+    `agent bundle built in ${relative(root, archive)}: ${TOP}.js ${Math.round(script.length / 1024)} KiB, version ${version}\n`,
+  );
 }
 
 /** The server fills in the line `server=''` (agent-bundle.ts): it must be there, once. */
@@ -156,8 +232,8 @@ function licences(inputs) {
 function tar(folder, entries) {
   const mtime = Math.floor(Date.now() / 1000);
   const blocks = [header(`${folder}/`, 0o755, 0, mtime, '5')];
-  for (const { name, data } of entries) {
-    blocks.push(header(`${folder}/${name}`, 0o644, data.length, mtime, '0'), data);
+  for (const { name, data, mode = 0o644 } of entries) {
+    blocks.push(header(`${folder}/${name}`, mode, data.length, mtime, '0'), data);
     blocks.push(Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024)); // two empty blocks end the archive

@@ -44,6 +44,16 @@ function unpack(archive: Buffer): { folder: string; names: string[] } {
   return { folder: join(folder, 'vigie-agent'), names };
 }
 
+/** The flags of `ExecStart=/usr/bin/node [flags] /opt/vigie-agent/vigie-agent.js run`. */
+function unitNodeFlags(unit: string): string[] {
+  const execStart = /^ExecStart=\/usr\/bin\/node ((?:-\S+ )*)\/opt\/vigie-agent\/vigie-agent\.js run$/m.exec(
+    unit,
+  );
+  if (!execStart)
+    throw new Error(`no ExecStart=/usr/bin/node [flags] /opt/vigie-agent/vigie-agent.js run in:\n${unit}`);
+  return execStart[1].split(' ').filter(Boolean);
+}
+
 /** The alerts the server stored for `deviceId`, read from its SQLite file. */
 function storedAlerts(server: ServerProcess, deviceId: string): Array<{ id: string; type: string }> {
   const db = new Database(server.sqlitePath, { readonly: true, fileMustExist: true });
@@ -70,6 +80,9 @@ describe('the agent bundle, served by the alert server', () => {
   });
 
   afterEach(() => cleanupAgentProcesses());
+
+  /** The node flags the unit runs the agent with, as systemd would pass them. */
+  const unitFlags = () => unitNodeFlags(readFileSync(join(folder, 'vigie-button-agent.service'), 'utf8'));
   afterAll(async () => {
     await cleanupAgentProcesses();
     await cleanupServerProcesses();
@@ -117,8 +130,14 @@ describe('the agent bundle, served by the alert server', () => {
         'vigie-agent/',
         'vigie-agent/vigie-agent.js',
         'vigie-agent/vigie-button-agent.service',
+        'vigie-agent/doctor.sh',
         'vigie-agent/VERSION',
       ]),
+    );
+    // `sudo /opt/vigie-agent/doctor.sh`: runnable, and runs the unpacked script.
+    expect(statSync(join(folder, 'doctor.sh')).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(folder, 'doctor.sh'), 'utf8')).toContain(
+      '/opt/vigie-agent/vigie-agent.js doctor',
     );
     expect(names.filter((name) => !name.startsWith('vigie-agent/'))).toEqual([]);
     expect(names.filter((name) => name.endsWith('.node') || name.includes('node_modules'))).toEqual([]);
@@ -129,13 +148,10 @@ describe('the agent bundle, served by the alert server', () => {
   it("its unit is the repository's, run from /opt/vigie-agent", () => {
     const unit = readFileSync(join(folder, 'vigie-button-agent.service'), 'utf8');
     const repository = readFileSync(join(REPO_ROOT, 'deploy/systemd/vigie-button-agent.service'), 'utf8');
-    const adapted = /^(# Installed|Documentation=|WorkingDirectory=|ExecStart=)/;
-    const unchanged = (text: string) => text.split('\n').filter((line) => !adapted.test(line));
 
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/vigie-agent\/vigie-agent\.js run$/m);
+    expect(unit).toBe(repository);
     expect(unit).toMatch(/^WorkingDirectory=\/opt\/vigie-agent$/m);
-    expect(unit).not.toContain('/opt/vigie/');
-    expect(unchanged(unit)).toEqual(unchanged(repository));
+    expect(unitNodeFlags(unit)).toEqual(['--max-semi-space-size=1', '--no-opt']);
   });
 
   it('is unpacked where no node_modules can be reached', () => {
@@ -152,8 +168,8 @@ describe('the agent bundle, served by the alert server', () => {
     expect(resolveFromFolder).toThrow(/Cannot find module '@nestjs\/core'/);
   });
 
-  it('run: a press on the keyboard becomes an alert stored under its device id, with its token', async () => {
-    const agent = await AgentProcess.start(await bundled('pi-bundle-run'));
+  it('run, with the node flags of its unit: a press on the keyboard becomes an alert stored under its device id, with its token', async () => {
+    const agent = await AgentProcess.start({ ...(await bundled('pi-bundle-run')), nodeArgs: unitFlags() });
     expect(agent.events('agent.ready')[0]).toMatchObject({ version: VERSION });
 
     agent.press();
@@ -161,6 +177,28 @@ describe('the agent bundle, served by the alert server', () => {
     await agent.waitForEvent('alert.delivered', { match: (entry) => entry.alertId === pressed.alertId });
 
     expect(storedAlerts(server, 'pi-bundle-run')).toEqual([{ id: pressed.alertId, type: 'panic' }]);
+    expect(await agent.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('holds in memory nothing it does not use: no fetch implementation, no date formatter, no form-data', async () => {
+    const agent = await AgentProcess.start({
+      ...(await bundled('pi-bundle-memory')),
+      nodeArgs: [...unitFlags(), '-r', join(__dirname, 'support/load-probe.js')],
+    });
+    agent.press();
+    await agent.waitForEvent('alert.delivered');
+
+    agent.child.kill('SIGUSR2');
+    const [loaded] = await agent.waitForEvent('probe.loaded');
+    // axios reads the fetch API's globals when it loads, which makes Node load undici (~12 MB);
+    // Nest makes two date formatters when it loads, which page in Intl's locale data (~6 MB).
+    expect(loaded.modules).toEqual(expect.arrayContaining(['http', 'internal/fs/promises']));
+    expect((loaded.modules as string[]).filter((name) => name.includes('undici'))).toEqual([]);
+    expect(loaded.dateTimeFormats).toBe(0);
+    // form-data brings mime-db's table of every MIME type; its licence would be listed if it were bundled.
+    const licences = readFileSync(join(folder, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
+    expect(licences).toMatch(/^axios /m);
+    expect(licences).not.toMatch(/^(form-data|mime-db|mime-types) /m);
     expect(await agent.stop()).toEqual({ code: 0, signal: null });
   });
 

@@ -11,7 +11,7 @@ import { loadConfig } from '../apps/alert-server/src/config/app-config';
  */
 const root = join(__dirname, '..');
 const units = ['deploy/systemd/vigie-alert-server.service', 'deploy/systemd/vigie-button-agent.service'];
-const scripts = ['deploy/install-agent.sh', 'deploy/agent-doctor.sh'];
+const scripts = ['deploy/agent-doctor.sh'];
 /** Run by `sh` on a Pi (`curl ... | sudo sh`): POSIX sh, not bash. */
 const posixScripts = ['deploy/install.sh'];
 /** What `npm run build` packs for a Pi: its unit is the repository's, rewritten (scripts/build-agent-bundle.js). */
@@ -68,7 +68,7 @@ describe('deployment files', () => {
     const text = readFileSync(join(root, 'deploy/systemd/vigie-button-agent.service'), 'utf8');
     expect(text).toMatch(/^SupplementaryGroups=gpio$/m);
     expect(text).toMatch(/^EnvironmentFile=\/etc\/vigie\/button-agent.env$/m);
-    expect(text).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/vigie\/dist\/apps\/button-agent\/main.js run$/m);
+    expect(text).toMatch(/^ExecStart=\/usr\/bin\/node (-\S+ )*\/opt\/vigie-agent\/vigie-agent.js run$/m);
   });
 
   it.each(scripts)('%s parses (bash -n)', (script) => {

@@ -1,5 +1,5 @@
 import pino, { Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { AgentConfig } from '../config/agent-config';
 
 export type AgentLogger = Logger;
@@ -23,7 +23,10 @@ export function createAgentLogger(
   if (config.logFormat === 'pretty') {
     // In this thread, not as a pino transport: a transport runs in a worker that loads pino and
     // pino-pretty by file path, which the one-file agent bundle does not have. Synchronous too,
-    // as the JSON lines are.
+    // as the JSON lines are. Required here, not imported: the service logs JSON, and pino-pretty
+    // with its dependencies would otherwise sit in memory for nothing.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     return pino(
       options,
       pretty({ translateTime: 'SYS:HH:MM:ss.l', singleLine: true, sync: true, destination: 1 }),
