@@ -1,63 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { request as httpRequest, IncomingMessage } from 'node:http';
 import type { Alert } from '@app/contracts';
 import { OperatorAuthService } from '../src/auth/operator-auth.service';
 import { LiveHub, MAX_UNREAD_BYTES } from '../src/live/live-hub';
 import { MAX_STREAMS_PER_SESSION } from '../src/live/stream-quota';
+import { EventStream } from './support/event-stream';
 import { startTestServer, TestServer } from './support/test-server';
-
-/** One `GET /events` reader: parses the stream into events and comments as they arrive. */
-class EventStream {
-  readonly events: Array<{ event: string; data: unknown; at: number }> = [];
-  comments: string[] = [];
-  response!: IncomingMessage;
-  private buffer = '';
-  private readonly request: ReturnType<typeof httpRequest>;
-
-  ended = false;
-
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.request = httpRequest(`${url}/events`, { headers });
-  }
-
-  open(): Promise<this> {
-    return new Promise((resolve, reject) => {
-      this.request.on('response', (response) => {
-        this.response = response;
-        response.setEncoding('utf8');
-        response.on('end', () => (this.ended = true));
-        if (response.statusCode !== 200) resolve(this);
-        response.on('data', (chunk: string) => {
-          this.buffer += chunk;
-          this.parse();
-          if (this.comments.includes('connected')) resolve(this);
-        });
-      });
-      this.request.on('error', reject);
-      this.request.end();
-    });
-  }
-
-  close(): void {
-    this.request.destroy();
-  }
-
-  private parse(): void {
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      let event = '';
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith(': ')) this.comments.push(line.slice(2));
-        else if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data = line.slice(6);
-      }
-      if (event) this.events.push({ event, data: JSON.parse(data), at: Date.now() });
-    }
-  }
-}
 
 /**
  * A client that asks for the stream and never reads, with a receive buffer of 4 KiB: Node

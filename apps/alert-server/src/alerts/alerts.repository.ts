@@ -95,6 +95,33 @@ export class AlertsRepository {
     return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit);
   }
 
+  /**
+   * What a device's stream starts from: its latest `limit` alerts still open, and its latest
+   * `limit` resolved (a resuming agent may have missed their resolution). Read from the
+   * (device, status, received) index.
+   */
+  async forDeviceStream(deviceId: string, limit: number): Promise<AlertsTable[]> {
+    const open = await this.store.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('status', 'in', ['open', 'acknowledged'])
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    const resolved = await this.store.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('status', '=', 'resolved')
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return [...open, ...resolved];
+  }
+
   async countByStatus(status: AlertStatus): Promise<number> {
     const { count } = await this.store.db
       .selectFrom('alerts')

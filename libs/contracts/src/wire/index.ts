@@ -6,4 +6,5 @@
  */
 export * from './alert';
 export * from './device';
+export * from './device-stream';
 export * from './event-names';
