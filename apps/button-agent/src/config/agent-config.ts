@@ -26,6 +26,14 @@ export interface AgentConfig {
   gpioDriver: GpioDriverName;
   debounceMs: number;
   holdMs: number;
+  /** Presses of one button, within `pressWindowMs` of the first, that make one alert (1: every press). */
+  presses: number;
+  pressWindowMs: number;
+  /** Alert types that never sound the buzzer: a silent alarm must not warn an aggressor. */
+  silentTypes: AlertType[];
+  /** BCM pins of the status light and the buzzer; null when there is none. */
+  ledPin: number | null;
+  buzzerPin: number | null;
   spoolDir: string;
   heartbeatSeconds: number;
   retryBaseMs: number;
@@ -79,6 +87,11 @@ export function loadAgentConfig(env: Env): AgentConfig {
     gpioDriver: read('VIGIE_GPIO_DRIVER', 'auto', (raw) => oneOf(raw, GPIO_DRIVERS)),
     debounceMs: read('VIGIE_DEBOUNCE_MS', 30, (raw) => integerIn(raw, 0, 10_000)),
     holdMs: read('VIGIE_HOLD_MS', 0, (raw) => integerIn(raw, 0, 60_000)),
+    presses: read('VIGIE_PRESSES', 1, (raw) => integerIn(raw, 1, 10)),
+    pressWindowMs: read('VIGIE_PRESS_WINDOW_MS', 1500, (raw) => integerIn(raw, 200, 10_000)),
+    silentTypes: read<AlertType[]>('VIGIE_SILENT_TYPES', ['panic', 'intrusion'], parseAlertTypes),
+    ledPin: read<number | null>('VIGIE_LED_PIN', null, (raw) => bcmPin(raw, 'expected')),
+    buzzerPin: read<number | null>('VIGIE_BUZZER_PIN', null, (raw) => bcmPin(raw, 'expected')),
     spoolDir: read('VIGIE_SPOOL_DIR', './data/spool', (raw) => raw),
     heartbeatSeconds: read('VIGIE_HEARTBEAT_S', 30, (raw) => integerIn(raw, 1, 3600)),
     retryBaseMs: read('VIGIE_RETRY_BASE_MS', 500, (raw) => integerIn(raw, 1, 600_000)),
@@ -93,8 +106,25 @@ export function loadAgentConfig(env: Env): AgentConfig {
       `VIGIE_RETRY_BASE_MS=${config.retryBaseMs} is above VIGIE_RETRY_MAX_MS=${config.retryMaxMs}`,
     );
   }
+  checkOutputPins(config, reader);
   reader.check();
   return config;
+}
+
+/** A pin drives one thing: an output on a button's pin would fight the button (and its pull-up). */
+function checkOutputPins(config: AgentConfig, reader: EnvReader): void {
+  const outputs = [
+    ['VIGIE_LED_PIN', config.ledPin],
+    ['VIGIE_BUZZER_PIN', config.buzzerPin],
+  ] as const;
+  for (const [name, pin] of outputs) {
+    if (pin !== null && config.buttons.some((button) => button.pin === pin)) {
+      reader.problem(`${name}=${pin} is a button's pin in VIGIE_BUTTONS: expected a pin of its own`);
+    }
+  }
+  if (config.ledPin !== null && config.ledPin === config.buzzerPin) {
+    reader.problem(`VIGIE_LED_PIN and VIGIE_BUZZER_PIN are both ${config.ledPin}: expected a pin for each`);
+  }
 }
 
 function parseServerUrl(raw: string): URL {
@@ -115,21 +145,41 @@ export function parseButtons(raw: string): ButtonConfig[] {
   const buttons = raw.split(',').map((entry) => {
     const [pinText, type, ...labelParts] = entry.trim().split(':');
     const label = labelParts.length > 0 ? labelParts.join(':').trim() : null;
-    if (!/^\d{1,2}$/.test(pinText ?? '') || Number(pinText) > 53) {
-      throw new InvalidValue(`"${entry.trim()}": the pin must be a BCM GPIO number from 0 to 53`);
-    }
+    const pin = bcmPin(pinText ?? '', `"${entry.trim()}": the pin must be`);
     if (!(ALERT_TYPES as readonly string[]).includes(type ?? '')) {
       throw new InvalidValue(`"${entry.trim()}": the type must be one of ${ALERT_TYPES.join(', ')}`);
     }
     if (label !== null && (label.length === 0 || label.length > 32)) {
       throw new InvalidValue(`"${entry.trim()}": the label must be 1 to 32 characters`);
     }
-    return { pin: Number(pinText), type: type as AlertType, label };
+    return { pin, type: type as AlertType, label };
   });
   const pins = buttons.map((button) => button.pin);
   const repeated = pins.find((pin, index) => pins.indexOf(pin) !== index);
   if (repeated !== undefined) throw new InvalidValue(`pin ${repeated} is listed twice`);
   return buttons;
+}
+
+/** A BCM GPIO number (0 to 53, the range of the Pi's SoC), or an error starting with `lead`. */
+function bcmPin(raw: string, lead: string): number {
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) > 53) {
+    throw new InvalidValue(`${lead} a BCM GPIO number from 0 to 53`);
+  }
+  return Number(raw);
+}
+
+/** Alert types, comma separated (`panic,intrusion`), or `none` for an empty list. */
+export function parseAlertTypes(raw: string): AlertType[] {
+  if (raw.trim() === 'none') return [];
+  const types = raw.split(',').map((entry) => entry.trim());
+  for (const type of types) {
+    if (!(ALERT_TYPES as readonly string[]).includes(type)) {
+      throw new InvalidValue(`"${type}": expected alert types among ${ALERT_TYPES.join(', ')}, or none`);
+    }
+  }
+  const repeated = types.find((type, index) => types.indexOf(type) !== index);
+  if (repeated !== undefined) throw new InvalidValue(`${repeated} is listed twice`);
+  return types as AlertType[];
 }
 
 /** TLS would silently skip a damaged certificate: say so at start-up instead (its first one is parsed). */
