@@ -27,8 +27,16 @@ export class ButtonsService {
   async start(input: ButtonInput): Promise<void> {
     this.detector = new PressDetector(
       this.config.buttons,
-      { debounceMs: this.config.debounceMs, holdMs: this.config.holdMs },
-      (button) => this.press(button),
+      {
+        debounceMs: this.config.debounceMs,
+        holdMs: this.config.holdMs,
+        presses: this.config.presses,
+        pressWindowMs: this.config.pressWindowMs,
+      },
+      {
+        pressed: (button) => this.press(button),
+        counted: (button, count, needed) => this.counted(button, count, needed),
+      },
     );
     const detector = this.detector;
     await input.start(
@@ -40,6 +48,22 @@ export class ButtonsService {
   async stop(): Promise<void> {
     this.detector?.stop();
     await Promise.allSettled([...this.writes]);
+  }
+
+  /** A press that made no alert: without this line a technician could not tell why nothing was sent. */
+  counted(button: ButtonConfig, count: number, needed: number): void {
+    this.logger.info(
+      {
+        event: 'button.press_counted',
+        pin: button.pin,
+        type: button.type,
+        label: button.label,
+        count,
+        needed,
+        windowMs: this.config.pressWindowMs,
+      },
+      `press ${count} of ${needed}: no alert until ${needed} presses within ${this.config.pressWindowMs} ms`,
+    );
   }
 
   press(button: ButtonConfig): void {

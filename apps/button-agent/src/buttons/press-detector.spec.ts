@@ -1,5 +1,5 @@
 import { ButtonConfig } from '../config/agent-config';
-import { PressDetector, Timers } from './press-detector';
+import { PressDetector, PressOptions, Timers } from './press-detector';
 
 /** A clock and timers the test moves by hand. */
 class FakeClock implements Timers {
@@ -33,20 +33,31 @@ class FakeClock implements Timers {
 const fire: ButtonConfig = { pin: 17, type: 'fire', label: null };
 const door: ButtonConfig = { pin: 27, type: 'intrusion', label: 'Porte arrière' };
 
-function setup(options: { debounceMs: number; holdMs: number }) {
+/** `presses` are those that make an alert; `counted` those that did not (yet). */
+function setup(options: Partial<PressOptions> & { debounceMs: number; holdMs: number }) {
   const clock = new FakeClock();
   const presses: Array<{ pin: number; at: number }> = [];
+  const counted: Array<{ pin: number; at: number; count: number; needed: number }> = [];
   const detector = new PressDetector(
     [fire, door],
-    options,
-    (button) => presses.push({ pin: button.pin, at: clock.now }),
+    { presses: 1, pressWindowMs: 1500, ...options },
+    {
+      pressed: (button) => presses.push({ pin: button.pin, at: clock.now }),
+      counted: (button, count, needed) => counted.push({ pin: button.pin, at: clock.now, count, needed }),
+    },
     clock,
   );
   const edge = (pin: number, kind: 'down' | 'up', afterMs = 0) => {
     clock.advance(afterMs);
     detector.handle({ pin, kind, at: clock.now });
   };
-  return { clock, presses, detector, edge };
+  /** A clean 50 ms press starting at `at` (absolute time). */
+  const tap = (pin: number, at: number) => {
+    clock.advance(at - clock.now);
+    edge(pin, 'down');
+    edge(pin, 'up', 50);
+  };
+  return { clock, presses, counted, detector, edge, tap };
 }
 
 describe('PressDetector', () => {
@@ -129,5 +140,129 @@ describe('PressDetector', () => {
     detector.stop();
     clock.advance(1000);
     expect(presses).toHaveLength(0);
+  });
+
+  it('with one press needed (the default), counts nothing: each press alerts at its first edge', () => {
+    const { presses, counted, tap } = setup({ debounceMs: 30, holdMs: 0 });
+    tap(17, 0);
+    tap(17, 100);
+    expect(presses).toEqual([
+      { pin: 17, at: 0 },
+      { pin: 17, at: 100 },
+    ]);
+    expect(counted).toEqual([]);
+  });
+});
+
+describe('PressDetector with a press pattern (VIGIE_PRESSES=3 within 1500 ms)', () => {
+  const pattern = { debounceMs: 30, holdMs: 0, presses: 3, pressWindowMs: 1500 };
+
+  it('makes no alert for two presses, and says so for each', () => {
+    const { presses, counted, tap, clock } = setup(pattern);
+    tap(17, 0);
+    tap(17, 300);
+    clock.advance(5000);
+    expect(presses).toEqual([]);
+    expect(counted).toEqual([
+      { pin: 17, at: 0, count: 1, needed: 3 },
+      { pin: 17, at: 300, count: 2, needed: 3 },
+    ]);
+  });
+
+  it('makes one alert at the third press within the window, at once', () => {
+    const { presses, tap, edge } = setup(pattern);
+    tap(17, 0);
+    tap(17, 300);
+    tap(17, 1500); // the window's last millisecond, measured from the first press
+    expect(presses).toEqual([{ pin: 17, at: 1500 }]);
+    edge(17, 'down', 1000);
+    expect(presses).toHaveLength(1);
+  });
+
+  it('makes no alert for three presses spread over 3 s (each gap inside the window)', () => {
+    const { presses, counted, tap } = setup(pattern);
+    tap(17, 0);
+    tap(17, 1500);
+    tap(17, 3000); // 1500 ms after the second, 3000 after the first: a new series
+    expect(presses).toEqual([]);
+    expect(counted.map((press) => press.count)).toEqual([1, 2, 1]);
+  });
+
+  it('makes no alert when the third press comes 1 ms past the window', () => {
+    const { presses, tap } = setup(pattern);
+    tap(17, 0);
+    tap(17, 700);
+    tap(17, 1501);
+    expect(presses).toEqual([]);
+  });
+
+  it('makes one alert for four quick presses, not two; the fourth starts a new series', () => {
+    const { presses, counted, tap } = setup(pattern);
+    for (const at of [0, 200, 400, 600]) tap(17, at);
+    expect(presses).toEqual([{ pin: 17, at: 400 }]);
+    expect(counted.map((press) => press.count)).toEqual([1, 2, 1]);
+  });
+
+  it('starts a new series after the window passes, and after an alert', () => {
+    const { presses, tap } = setup(pattern);
+    tap(17, 0);
+    tap(17, 200); // two, then the window passes
+    for (const at of [2000, 2200, 2400]) tap(17, at);
+    for (const at of [2600, 2800, 3000]) tap(17, at);
+    expect(presses.map((press) => press.at)).toEqual([2400, 3000]);
+  });
+
+  it('counts each button on its own', () => {
+    const { presses, counted, tap } = setup(pattern);
+    tap(17, 0);
+    tap(27, 100);
+    tap(17, 200);
+    tap(27, 300);
+    expect(presses).toEqual([]);
+    tap(17, 400);
+    expect(presses).toEqual([{ pin: 17, at: 400 }]);
+    expect(counted.filter((press) => press.pin === 27).map((press) => press.count)).toEqual([1, 2]);
+  });
+
+  it('counts a bouncing press once', () => {
+    const { presses, counted, edge, tap } = setup(pattern);
+    edge(17, 'down');
+    edge(17, 'up', 2);
+    edge(17, 'down', 3);
+    edge(17, 'up', 4);
+    edge(17, 'down', 5);
+    edge(17, 'up', 200);
+    edge(17, 'down', 3); // bounce on release
+    edge(17, 'up', 3);
+    tap(17, 600);
+    expect(presses).toEqual([]);
+    expect(counted.map((press) => press.count)).toEqual([1, 2]);
+    tap(17, 900);
+    expect(presses).toEqual([{ pin: 17, at: 900 }]);
+  });
+
+  it('with a hold time, counts only presses held that long, from the end of each hold', () => {
+    const { presses, counted, edge, clock } = setup({ ...pattern, holdMs: 500 });
+    const hold = (at: number, ms: number) => {
+      clock.advance(at - clock.now);
+      edge(17, 'down');
+      edge(17, 'up', ms);
+    };
+    hold(0, 560); // counted at 500
+    hold(650, 100); // too short: an accidental touch, not counted
+    hold(800, 560); // counted at 1300
+    expect(presses).toEqual([]);
+    expect(counted.map((press) => [press.count, press.at])).toEqual([
+      [1, 500],
+      [2, 1300],
+    ]);
+    hold(1400, 560); // counted at 1900: 1400 ms after the first count, 1900 after its contact closed
+    expect(presses).toEqual([{ pin: 17, at: 1900 }]);
+  });
+
+  it('counts simulated presses toward the pattern too', () => {
+    const { presses, detector } = setup(pattern);
+    for (const at of [0, 100, 200]) detector.handle({ pin: 27, kind: 'press', at });
+    expect(presses).toEqual([{ pin: 27, at: 0 }]);
   });
 });

@@ -1,5 +1,6 @@
 import { ButtonConfig } from '../config/agent-config';
 import { ButtonEdge } from '../gpio/button-input';
+import { PressSeries } from './press-series';
 
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -11,6 +12,21 @@ const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+export interface PressOptions {
+  debounceMs: number;
+  holdMs: number;
+  /** Presses within `pressWindowMs` of the first that make one alert (VIGIE_PRESSES; 1: each press). */
+  presses: number;
+  pressWindowMs: number;
+}
+
+export interface PressListener {
+  /** A press that makes an alert. */
+  pressed(button: ButtonConfig): void;
+  /** A press counted toward `presses` that made no alert (yet): the log says why nothing was sent. */
+  counted(button: ButtonConfig, count: number, needed: number): void;
+}
+
 interface PinState {
   button: ButtonConfig;
   /** Debounced state: what the button is taken to be doing. */
@@ -20,6 +36,7 @@ interface PinState {
   lastChangeAt: number;
   settleTimer: unknown;
   holdTimer: unknown;
+  series: PressSeries;
 }
 
 /**
@@ -27,15 +44,16 @@ interface PinState {
  * on the first edge (a bounce cannot delay it); edges in the `debounceMs` after a change are
  * bounce, and the level they leave is applied when the window closes, so a very short press
  * never leaves the button stuck. With `holdMs`, a press counts only once held that long.
- * A button held down fires once.
+ * A button held down fires once. With `presses` above 1, each button counts its presses and
+ * the one completing the pattern alerts (`press-series.ts`).
  */
 export class PressDetector {
   private readonly pins = new Map<number, PinState>();
 
   constructor(
     buttons: readonly ButtonConfig[],
-    private readonly options: { debounceMs: number; holdMs: number },
-    private readonly onPress: (button: ButtonConfig) => void,
+    private readonly options: PressOptions,
+    private readonly listener: PressListener,
     private readonly timers: Timers = realTimers,
   ) {
     for (const button of buttons) {
@@ -46,6 +64,7 @@ export class PressDetector {
         lastChangeAt: Number.NEGATIVE_INFINITY,
         settleTimer: null,
         holdTimer: null,
+        series: new PressSeries(options.presses, options.pressWindowMs),
       });
     }
   }
@@ -54,7 +73,7 @@ export class PressDetector {
     const state = this.pins.get(edge.pin);
     if (!state) return;
     if (edge.kind === 'press') {
-      this.onPress(state.button);
+      this.press(state, edge.at);
       return;
     }
     state.rawPressed = edge.kind === 'down';
@@ -87,12 +106,19 @@ export class PressDetector {
       return;
     }
     if (this.options.holdMs === 0) {
-      this.onPress(state.button);
+      this.press(state, at);
       return;
     }
     state.holdTimer = this.timers.setTimeout(() => {
       state.holdTimer = null;
-      if (state.pressed) this.onPress(state.button);
+      if (state.pressed) this.press(state, at + this.options.holdMs);
     }, this.options.holdMs);
+  }
+
+  /** A whole press at `at` (the time it counted: closing, or the end of the hold). */
+  private press(state: PinState, at: number): void {
+    const step = state.series.add(at);
+    if (step.complete) this.listener.pressed(state.button);
+    else this.listener.counted(state.button, step.count, step.needed);
   }
 }
