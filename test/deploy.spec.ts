@@ -103,6 +103,11 @@ describe('deployment files', () => {
       'VIGIE_DEVICE_TOKEN',
       'VIGIE_LOCATION',
       'VIGIE_BUTTONS',
+      'VIGIE_PRESSES',
+      'VIGIE_PRESS_WINDOW_MS',
+      'VIGIE_SILENT_TYPES',
+      'VIGIE_LED_PIN',
+      'VIGIE_BUZZER_PIN',
     ]) {
       expect(example).toContain(name);
     }
