@@ -13,6 +13,7 @@ import { assertBuilt } from '../support/watched-process';
  * trixie root (scripts/pi-root.sh; qemu-user-static runs it) against the built alert server on
  * loopback, which a chroot shares. No systemd runs in a chroot: the unit is enabled for the next
  * boot and the agent is run here by hand, as its unit would run it, with the keyboard driver.
+ * The branch where systemd runs is install-systemd.pi-spec.ts (this root's systemd cannot).
  * Needs root and, the first time, Debian's mirror. `npm run build` first.
  */
 
