@@ -205,14 +205,15 @@ fi
 # --- doctor ---------------------------------------------------------------------------------
 step=doctor
 say "Checking the agent as the service runs it (doctor)"
-if [ "$systemd_running" = yes ]; then
+# systemd-run --pipe --wait needs the D-Bus system bus, which a minimal Debian may not run.
+if [ "$systemd_running" = yes ] && systemctl is-active --quiet dbus.socket; then
   systemd-run --quiet --pipe --wait --collect \
     --property=User=vigie --property=SupplementaryGroups=gpio \
     --property=WorkingDirectory="$APP_DIR" --property=Environment=NODE_ENV=production \
     --property=Environment=VIGIE_SPOOL_DIR="$STATE_DIR/spool" --property=EnvironmentFile="$ENV_FILE" \
     /usr/bin/node "$APP_DIR/vigie-agent.js" doctor > "$work/doctor.txt" 2>&1
 else
-  # The unit's user, groups, working directory and environment, without systemd.
+  # The unit's user, groups, working directory and environment, without systemd(-run).
   (
     cd "$APP_DIR" || exit 1
     export NODE_ENV=production VIGIE_SPOOL_DIR="$STATE_DIR/spool"

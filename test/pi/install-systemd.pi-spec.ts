@@ -189,6 +189,7 @@ describe("install.sh where systemd runs (this machine's systemd, booted on an ov
       'systemctl daemon-reload',
       `systemctl enable --quiet ${UNIT}`,
       `systemctl restart ${UNIT}`,
+      'systemctl is-active --quiet dbus.socket',
       DOCTOR_RUN,
     ]);
     // doctor's own lines, run by systemd as vigie with the env file: its token was accepted.
@@ -215,6 +216,7 @@ describe("install.sh where systemd runs (this machine's systemd, booted on an ov
       'systemctl daemon-reload',
       `systemctl enable --quiet ${UNIT}`,
       `systemctl restart ${UNIT}`,
+      'systemctl is-active --quiet dbus.socket',
       DOCTOR_RUN,
     ]);
     expect(inMachine(`cat ${ENV_FILE}`).stdout).toBe(before.env);
@@ -239,6 +241,23 @@ describe("install.sh where systemd runs (this machine's systemd, booted on an ov
       `systemctl enable --quiet ${UNIT}`,
       `systemctl restart ${UNIT}`,
     ]);
+  });
+
+  it('where systemd runs without D-Bus (a minimal Debian), runs doctor as the unit would without systemd-run', () => {
+    // systemd-run --pipe --wait cannot work without the system bus; systemctl, as root, can.
+    inMachine(`rm -r /etc/systemd/system/${UNIT}.d && /usr/bin/systemctl stop dbus.socket dbus.service`);
+
+    const run = install(null);
+
+    expect({ status: run.status, lastLine: run.lastLine }).toEqual({ status: 0, lastLine: SUCCESS() });
+    expect(takeCalls()).toEqual([
+      'systemctl daemon-reload',
+      `systemctl enable --quiet ${UNIT}`,
+      `systemctl restart ${UNIT}`,
+      'systemctl is-active --quiet dbus.socket',
+    ]);
+    expect(run.output).toContain(`    OK   credentials  the server accepts device ${DEVICE}`);
+    expect(unit('ActiveState').ActiveState).toBe('active');
   });
 
   it("changed nothing on this machine: the installs went to the overlay's tmpfs", () => {
