@@ -9,6 +9,9 @@ import { AlertSender } from './delivery/alert-sender';
 import { Delivery } from './delivery/delivery';
 import { Heartbeat } from './delivery/heartbeat';
 import { SERVER_HTTP, createServerClient } from './delivery/http-client';
+import { Feedback } from './feedback/feedback.service';
+import { FeedbackTracker } from './feedback/feedback-tracker';
+import { ServerEvents } from './feedback/server-events';
 import { AGENT_LOGGER, AgentLogger, createAgentLogger } from './logging/agent-logger';
 import { Spool } from './spool/spool';
 
@@ -42,29 +45,59 @@ export class AgentModule {
           useFactory: (http: AxiosInstance) => new AlertSender(http),
         },
         {
+          provide: Feedback,
+          useFactory: () =>
+            new Feedback(new FeedbackTracker(config.silentTypes), logger.child({ component: 'feedback' })),
+        },
+        {
+          provide: ServerEvents,
+          inject: [SERVER_HTTP, Feedback],
+          useFactory: (http: AxiosInstance, feedback: Feedback) =>
+            new ServerEvents(
+              http,
+              logger.child({ component: 'feedback' }),
+              { deviceId: config.deviceId, retryBaseMs: config.retryBaseMs, retryMaxMs: config.retryMaxMs },
+              feedback,
+            ),
+        },
+        {
           provide: Delivery,
-          inject: [Spool, AlertSender],
-          useFactory: (spool: Spool, sender: AlertSender) =>
-            new Delivery(spool, sender, logger.child({ component: 'delivery' }), {
-              retryBaseMs: config.retryBaseMs,
-              retryMaxMs: config.retryMaxMs,
-            }),
+          inject: [Spool, AlertSender, Feedback],
+          useFactory: (spool: Spool, sender: AlertSender, feedback: Feedback) =>
+            new Delivery(
+              spool,
+              sender,
+              logger.child({ component: 'delivery' }),
+              { retryBaseMs: config.retryBaseMs, retryMaxMs: config.retryMaxMs },
+              {
+                accepted: (alert) => feedback.accepted(alert.id, alert.type),
+                rejected: (alert) => feedback.rejected(alert.id),
+              },
+            ),
         },
         {
           provide: Heartbeat,
-          inject: [SERVER_HTTP, Spool],
-          useFactory: (http: AxiosInstance, spool: Spool) =>
+          inject: [SERVER_HTTP, Spool, Feedback],
+          useFactory: (http: AxiosInstance, spool: Spool, feedback: Feedback) =>
             new Heartbeat(http, spool, logger.child({ component: 'heartbeat' }), {
               deviceId: config.deviceId,
               location: config.location,
               periodSeconds: config.heartbeatSeconds,
+              onResult: (ok) => feedback.heartbeat(ok),
             }),
         },
         {
           provide: ButtonsService,
-          inject: [Spool, Delivery],
-          useFactory: (spool: Spool, delivery: Delivery) =>
-            new ButtonsService(config, spool, delivery, logger.child({ component: 'buttons' }), onFatal),
+          inject: [Spool, Delivery, Feedback],
+          useFactory: (spool: Spool, delivery: Delivery, feedback: Feedback) =>
+            new ButtonsService(
+              config,
+              spool,
+              delivery,
+              logger.child({ component: 'buttons' }),
+              onFatal,
+              (alertId, type) => feedback.spooled(alertId, type),
+            ),
         },
         RunCommand,
         SendCommand,

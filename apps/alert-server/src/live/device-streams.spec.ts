@@ -182,11 +182,16 @@ describe('DeviceStreams', () => {
     expect(streams.size).toBe(0);
   });
 
-  it('ends every stream at shutdown', async () => {
+  it('ends every stream at shutdown, and one opened after at once (it would hold the close forever)', async () => {
     const client = new FakeClient();
     await streams.open('pi-1', client, undefined);
     streams.beforeApplicationShutdown();
     expect(client.ended).toBe(true);
+    expect(streams.size).toBe(0);
+
+    const late = new FakeClient();
+    await streams.open('pi-1', late, undefined);
+    expect(late.ended).toBe(true);
     expect(streams.size).toBe(0);
   });
 });

@@ -50,6 +50,8 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
   private readonly logger = new Logger(DeviceStreams.name);
   private readonly byDevice = new Map<string, DeviceStream[]>();
   private readonly keepAlive: NodeJS.Timeout;
+  /** Set at shutdown: a stream opened then would hold the HTTP server's close forever. */
+  private closing = false;
 
   constructor(
     private readonly alerts: AlertsRepository,
@@ -70,6 +72,10 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
    * stream, else from where the device's open alerts stand; then live. Returns what removes it.
    */
   async open(deviceId: string, client: LiveClient, lastEventId: string | undefined): Promise<() => void> {
+    if (this.closing) {
+      client.end();
+      return () => undefined;
+    }
     const stream: DeviceStream = { deviceId, client, waiting: [] };
     this.add(stream);
     const remove = () => this.remove(stream);
@@ -119,6 +125,7 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
 
   /** Streams end before the HTTP server closes, or its close would wait for them forever. */
   beforeApplicationShutdown(): void {
+    this.closing = true;
     clearInterval(this.keepAlive);
     for (const streams of this.byDevice.values()) for (const stream of streams) stream.client.end();
     this.byDevice.clear();

@@ -3,6 +3,7 @@ import { Delivery } from '../delivery/delivery';
 import { ButtonInput } from '../gpio/button-input';
 import { AgentLogger } from '../logging/agent-logger';
 import { Spool } from '../spool/spool';
+import type { AlertBody } from '../spool/spooled-alert';
 import { alertForPress } from './alert-factory';
 import { PressDetector } from './press-detector';
 
@@ -22,6 +23,8 @@ export class ButtonsService {
     private readonly logger: AgentLogger,
     /** A failed fsync cannot be retried safely: the process must exit and restart from disk. */
     private readonly onFatal: (error: unknown) => void,
+    /** Told of each press once it is durable: the button shows it is on its way. */
+    private readonly onSpooled: (alertId: string, type: AlertBody['type']) => void = () => undefined,
   ) {}
 
   async start(input: ButtonInput): Promise<void> {
@@ -76,6 +79,7 @@ export class ButtonsService {
       () => {
         this.logger.info({ event: 'alert.spooled', alertId: alert.id, type: alert.type }, 'alert spooled');
         this.delivery.wake();
+        this.onSpooled(alert.id, alert.type);
       },
       (error: unknown) => {
         this.logger.fatal(

@@ -4,6 +4,8 @@ import { AGENT_CONFIG, AgentConfig } from '../config/agent-config';
 import { Delivery } from '../delivery/delivery';
 import { Heartbeat } from '../delivery/heartbeat';
 import { agentVersion } from '../delivery/http-client';
+import { Feedback } from '../feedback/feedback.service';
+import { ServerEvents } from '../feedback/server-events';
 import { ButtonInput } from '../gpio/button-input';
 import { GpioUnavailableError } from '../gpio/gpio-unavailable.error';
 import { selectDriver } from '../gpio/select-driver';
@@ -22,14 +24,21 @@ export class RunCommand {
     private readonly buttons: ButtonsService,
     private readonly delivery: Delivery,
     private readonly heartbeat: Heartbeat,
+    private readonly feedback: Feedback,
+    private readonly serverEvents: ServerEvents,
   ) {}
 
   async run(stopSignal: Promise<NodeJS.Signals>): Promise<number> {
     await this.spool.init();
     await this.spool.sweepTemporaryFiles();
+    // What the button shows starts from what earlier runs left in the spool; the device stream
+    // then tells where the alerts already stored stand.
+    for (const alert of await this.spool.pending()) this.feedback.spooled(alert.id, alert.type);
+    this.feedback.start();
     // Delivery starts before the buttons: what earlier runs spooled goes out first.
     this.delivery.start();
     this.heartbeat.start();
+    this.serverEvents.start();
     let stopping = false;
     const watching = this.watchButtons(() => stopping);
     this.logger.info(
@@ -51,8 +60,10 @@ export class RunCommand {
     const input = await watching;
     await input?.stop();
     await this.buttons.stop();
+    await this.serverEvents.stop();
     await this.heartbeat.stop();
     await this.delivery.stop();
+    this.feedback.stop();
     this.logger.info(
       { event: 'agent.stopped', spoolDepth: await this.spool.depth() },
       'button agent stopped',

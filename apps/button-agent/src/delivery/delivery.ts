@@ -37,6 +37,12 @@ export const MAX_BESIDE = 3;
  */
 export const FRESH_PRESS_BOUND_MS = ALERT_RESPONSE_TIMEOUT_MS + HANG_MS;
 
+/** Told when an alert leaves the spool: stored by the server, or refused for good. */
+export interface DeliveryListener {
+  accepted(alert: AlertBody): void;
+  rejected(alert: AlertBody): void;
+}
+
 /** Final state of one alert after `deliverUntil`. */
 export type DeliveryResult = 'accepted' | 'rejected' | 'pending';
 
@@ -81,6 +87,7 @@ export class Delivery {
     private readonly sender: AlertSender,
     private readonly logger: AgentLogger,
     private readonly options: DeliveryOptions,
+    private readonly listener: DeliveryListener | null = null,
   ) {}
 
   start(): void {
@@ -250,6 +257,7 @@ export class Delivery {
         { event: 'alert.delivered', ...ids, status: outcome.status, duplicate: outcome.status === 200 },
         outcome.status === 200 ? 'alert was already stored by the server' : 'alert delivered',
       );
+      this.listener?.accepted(alert);
       return;
     }
     if (outcome.kind === 'rejected') {
@@ -259,6 +267,7 @@ export class Delivery {
         { event: 'alert.rejected', ...ids, code: outcome.code, status: outcome.status, meaning, check },
         `the server refused the alert: ${meaning}; it is kept in ${this.spool.rejectedDir}`,
       );
+      this.listener?.rejected(alert);
       return;
     }
     const { meaning, check } = describeCode(outcome.code);

@@ -18,7 +18,13 @@ export class Heartbeat {
     private readonly http: AxiosInstance,
     private readonly spool: Spool,
     private readonly logger: AgentLogger,
-    private readonly options: { deviceId: string; location: string | null; periodSeconds: number },
+    private readonly options: {
+      deviceId: string;
+      location: string | null;
+      periodSeconds: number;
+      /** Told of each outcome: whether the server took the heartbeat. */
+      onResult?: (ok: boolean) => void;
+    },
   ) {}
 
   start(): void {
@@ -55,6 +61,7 @@ export class Heartbeat {
       code = networkErrorCode(error);
     }
     this.report(code);
+    this.options.onResult?.(code === null);
   }
 
   /** Logs a failure when it starts or changes, and the recovery, not every beat of an outage. */

@@ -26,9 +26,9 @@ export const ALERT_RESPONSE_TIMEOUT_MS = 3000;
 
 /** Axios instance for the alert server: base URL, token, CA, timeouts, never throwing on a status. */
 export function createServerClient(config: AgentConfig): AxiosInstance {
-  // Four alert requests at most (see Delivery) and a heartbeat: none waits for a socket, whose
-  // wait would count in its timeout.
-  const agentOptions = { keepAlive: true, maxSockets: 5 };
+  // Four alert requests at most (see Delivery), a heartbeat and the device stream, which holds
+  // its socket: none waits for a socket, whose wait would count in its timeout.
+  const agentOptions = { keepAlive: true, maxSockets: 6 };
   const secureContext = trustedContext(config.caCertificate);
   return axios.create({
     baseURL: config.serverUrl.toString().replace(/\/$/, ''),

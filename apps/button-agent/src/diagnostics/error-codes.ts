@@ -147,6 +147,10 @@ const LOCAL: Record<string, ErrorCodeInfo> = {
     meaning: 'a line typed for the keyboard driver names no configured button; nothing was pressed',
     check: 'type an empty line, or a pin, type or label listed in VIGIE_BUTTONS',
   },
+  FEEDBACK_OUTPUT_FAILED: {
+    meaning: 'the status light or buzzer could not be set; alerts are not affected',
+    check: 'the wiring and VIGIE_LED_PIN / VIGIE_BUZZER_PIN; run `button-agent doctor`',
+  },
   SPOOL_READ_FAILED: {
     meaning: 'the spool folder could not be listed or read; delivery tries again',
     check: 'permissions and free space of VIGIE_SPOOL_DIR (ls -ld, df -h); dmesg for SD card errors',

@@ -1,0 +1,89 @@
+import type { AlertType, DeviceAlertEvent, DeviceAlertEventName } from '@app/contracts/wire';
+import { AgentLogger } from '../logging/agent-logger';
+import { FeedbackOutput, ShownState } from './feedback-output';
+import { FeedbackTracker } from './feedback-tracker';
+import { ServerEventsListener } from './server-events';
+
+/**
+ * What the button shows the person who pressed: told by the spool, the delivery, the heartbeat
+ * and the device stream, it logs each change as `feedback.state` and hands it to the output (a
+ * light and a buzzer, or the terminal). Nothing here can hold up an alert: an output that fails
+ * is logged, never thrown to the caller.
+ */
+export class Feedback implements ServerEventsListener {
+  private shown: ShownState | null = null;
+  /** Only `run` shows anything: `send` and `doctor` share the delivery but have no button. */
+  private active = false;
+
+  constructor(
+    private readonly tracker: FeedbackTracker,
+    private readonly logger: AgentLogger,
+    private readonly output: FeedbackOutput | null = null,
+  ) {}
+
+  /** The state the agent starts with: `idle`, or `spooled` for presses an earlier run left. */
+  start(): void {
+    this.active = true;
+    this.update();
+  }
+
+  stop(): void {
+    this.active = false;
+  }
+
+  spooled(alertId: string, type: AlertType): void {
+    this.tracker.spooled(alertId, type);
+    this.update();
+  }
+
+  accepted(alertId: string, type: AlertType): void {
+    this.tracker.accepted(alertId, type);
+    this.tracker.setReachable(true);
+    this.update();
+  }
+
+  rejected(alertId: string): void {
+    this.tracker.rejected(alertId);
+    this.update();
+  }
+
+  /** A heartbeat's outcome: the periodic word on whether the server can be reached. */
+  heartbeat(ok: boolean): void {
+    this.tracker.setReachable(ok);
+    this.update();
+  }
+
+  onEvent(event: DeviceAlertEventName, data: DeviceAlertEvent): void {
+    this.tracker.serverEvent(event, data.alertId, data.type);
+    this.update();
+  }
+
+  onConnected(): void {
+    this.tracker.setReachable(true);
+    this.update();
+  }
+
+  onUnreachable(): void {
+    this.tracker.setReachable(false);
+    this.update();
+  }
+
+  private update(): void {
+    if (!this.active) return;
+    const next = this.tracker.current();
+    if (this.shown && this.shown.state === next.state && this.shown.alertId === next.alertId) return;
+    this.shown = next;
+    this.logger.info(
+      { event: 'feedback.state', state: next.state, alertId: next.alertId },
+      `feedback: ${next.state}${next.alertId ? ` (alert ${next.alertId})` : ''}`,
+    );
+    try {
+      this.output?.show(next);
+    } catch (error) {
+      this.logger.error(
+        { code: 'FEEDBACK_OUTPUT_FAILED', err: error },
+        'the light or buzzer could not be set',
+      );
+    }
+  }
+}

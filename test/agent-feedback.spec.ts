@@ -1,0 +1,123 @@
+import { AgentProcess, LogEntry, cleanupAgentProcesses, makeAgentTempDir } from './support/agent-process';
+import { ServerProcess, cleanupServerProcesses, request } from './support/server-process';
+
+/**
+ * The button answers back (contract §8): the real agent (keyboard driver) and the real server,
+ * as processes. What the agent would show on its light is read from its `feedback.state` lines.
+ * Build first: `npm run build`.
+ */
+
+const HEARTBEAT_S = 1;
+
+const startServer = () => ServerProcess.start({ env: { VIGIE_AUTH: 'off' } });
+
+/** The states logged after the `skip` first ones, as `state alertId` (or `state` alone). */
+function statesOf(agent: AgentProcess, skip = 0): string[] {
+  return agent
+    .events('feedback.state')
+    .slice(skip)
+    .map((entry: LogEntry) =>
+      entry.alertId ? `${entry.state as string} ${entry.alertId as string}` : (entry.state as string),
+    );
+}
+
+function waitForState(agent: AgentProcess, state: string, alertId: string | null = null, timeoutMs = 10_000) {
+  return agent.waitForEvent('feedback.state', {
+    match: (entry) => entry.state === state && (alertId === null || entry.alertId === alertId),
+    timeoutMs,
+  });
+}
+
+async function handle(server: ServerProcess, alertId: string, action: 'acknowledge' | 'resolve') {
+  const answer = await request(server.url, 'POST', `/alerts/${alertId}/${action}`, { by: 'Marie' });
+  expect(answer.status).toBe(200);
+}
+
+afterEach(async () => {
+  await cleanupAgentProcesses();
+  await cleanupServerProcesses();
+});
+
+describe('the button answers back: feedback states of the real agent', () => {
+  it('a press shows spooled then stored; the acknowledgement on the API shows acknowledged; the resolution resolved', async () => {
+    const server = await startServer();
+    const agent = await AgentProcess.start({ serverUrl: server.url, deviceId: 'pi-feedback-1' });
+    await waitForState(agent, 'idle');
+    const before = agent.events('feedback.state').length;
+
+    agent.press();
+    const [pressed] = await agent.waitForEvent('button.pressed');
+    const alertId = pressed.alertId as string;
+    await waitForState(agent, 'stored', alertId);
+    await handle(server, alertId, 'acknowledge');
+    await waitForState(agent, 'acknowledged', alertId);
+    await handle(server, alertId, 'resolve');
+    await waitForState(agent, 'resolved', alertId);
+
+    expect(statesOf(agent, before)).toEqual([
+      `spooled ${alertId}`,
+      `stored ${alertId}`,
+      `acknowledged ${alertId}`,
+      `resolved ${alertId}`,
+    ]);
+    expect(await agent.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('shows unreachable within two heartbeat periods of the server stopping, and idle once it is back', async () => {
+    const server = await startServer();
+    const agent = await AgentProcess.start({
+      serverUrl: server.url,
+      deviceId: 'pi-feedback-2',
+      env: { VIGIE_HEARTBEAT_S: String(HEARTBEAT_S) },
+    });
+    await waitForState(agent, 'idle');
+
+    const stoppedAt = Date.now();
+    await server.stop();
+    const [unreachable] = await waitForState(agent, 'unreachable', null, 2 * HEARTBEAT_S * 1000 + 2000);
+    expect(unreachable.alertId).toBeNull();
+    expect(Date.parse(unreachable.time as string) - stoppedAt).toBeLessThanOrEqual(2 * HEARTBEAT_S * 1000);
+    const seen = agent.events('feedback.state').length;
+
+    await ServerProcess.start({ env: { VIGIE_AUTH: 'off', PORT: String(server.port) } });
+    await agent.waitForEvent('feedback.state', { count: seen + 1, timeoutMs: 15_000 });
+    expect(statesOf(agent, seen)).toEqual(['idle']);
+  });
+
+  it('restarted between the press and the acknowledgement, it shows stored, then acknowledged when it comes', async () => {
+    const server = await startServer();
+    const spoolDir = makeAgentTempDir();
+    const first = await AgentProcess.start({ serverUrl: server.url, deviceId: 'pi-feedback-3', spoolDir });
+    first.press();
+    const [pressed] = await first.waitForEvent('button.pressed');
+    const alertId = pressed.alertId as string;
+    await waitForState(first, 'stored', alertId);
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+
+    const second = await AgentProcess.start({ serverUrl: server.url, deviceId: 'pi-feedback-3', spoolDir });
+    await waitForState(second, 'stored', alertId);
+    await handle(server, alertId, 'acknowledge');
+    await waitForState(second, 'acknowledged', alertId);
+    expect(statesOf(second).filter((state) => state !== 'idle')).toEqual([
+      `stored ${alertId}`,
+      `acknowledged ${alertId}`,
+    ]);
+  });
+
+  it('a press made while the server is down shows spooled until it is stored', async () => {
+    const server = await startServer();
+    const port = server.port;
+    const agent = await AgentProcess.start({ serverUrl: server.url, deviceId: 'pi-feedback-4' });
+    await waitForState(agent, 'idle');
+    await server.stop();
+    await waitForState(agent, 'unreachable');
+
+    agent.press();
+    const [pressed] = await agent.waitForEvent('button.pressed');
+    const alertId = pressed.alertId as string;
+    await waitForState(agent, 'spooled', alertId);
+    const back = await ServerProcess.start({ env: { VIGIE_AUTH: 'off', PORT: String(port) } });
+    expect(back.port).toBe(port);
+    await waitForState(agent, 'stored', alertId, 15_000);
+  });
+});
