@@ -35,6 +35,11 @@ const TOOLS = [
     pkg: 'python3',
     why: 'the slow live-stream reader (apps/alert-server/test/live.e2e-spec.ts)',
   },
+  // install.sh against a real systemd booted in namespaces (npm run test:pi): its D-Bus (for
+  // systemd-run), ps (who the service runs as) and curl (the served command, as a Pi runs it).
+  { check: 'dbus-daemon', pkg: 'dbus', why: 'systemd-run in test/pi/install-systemd.pi-spec.ts' },
+  { check: 'ps', pkg: 'procps', why: "the service's user in test/pi/install-systemd.pi-spec.ts" },
+  { check: 'curl', pkg: 'curl', why: 'the install command in test/pi/install-systemd.pi-spec.ts' },
 ];
 
 function present(tool) {
