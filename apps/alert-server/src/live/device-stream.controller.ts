@@ -9,6 +9,7 @@ import { DeviceRateLimit } from '../auth/rate-limit.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DeviceIdPipe } from '../devices/device-id.pipe';
 import { DeviceStreams } from './device-streams';
+import { beginEventStream } from './event-stream-response';
 
 @ApiTags('devices')
 @Controller('devices')
@@ -55,15 +56,7 @@ export class DeviceStreamController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // nginx would otherwise buffer the stream and deliver the acknowledgement late.
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    req.socket.setNoDelay(true);
+    beginEventStream(req, res);
     let closed = false;
     let remove: () => void = () => undefined;
     const stopChecking = this.endWithToken(deviceId, req, res);

@@ -9,6 +9,7 @@ import { sessionCookie } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LiveHub } from './live-hub';
 import { MAX_STREAMS_PER_SESSION, StreamQuota } from './stream-quota';
+import { beginEventStream } from './event-stream-response';
 
 @ApiTags('live')
 @Controller('events')
@@ -40,15 +41,7 @@ export class LiveController {
   )
   stream(@Req() req: Request, @Res() res: Response): void {
     const release = this.takeStreamPlace(req);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // nginx would otherwise buffer the stream and deliver alerts late.
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    req.socket.setNoDelay(true);
+    beginEventStream(req, res);
     const remove = this.hub.add(res);
     const stopWatching = this.endWithSession(req, res);
     res.on('close', () => {
