@@ -12,7 +12,8 @@ import {
   signIn,
 } from './support/security';
 import { startTestServer, TestServer } from './support/test-server';
-import { alertBody } from './support/vigie-api';
+import { sampleValue } from './support/prometheus-text';
+import { alertBody, scrapeMetrics } from './support/vigie-api';
 
 /**
  * `GET /devices/{id}/events` (contract §8): what the agent of a device learns about the alerts
@@ -218,6 +219,13 @@ describe('GET /devices/{id}/events: the device stream', () => {
     const alert = await press('pi-many');
     await eventsOf(second, alert, 1);
     await eventsOf(third, alert, 1);
+    // Two streams of one device count once among the devices connected.
+    const connected = () =>
+      scrapeMetrics(url).then((samples) => sampleValue(samples, 'vigie_device_feedback_streams', {}));
+    expect(await connected()).toBe(1);
+    second.close();
+    third.close();
+    await eventually(async () => expect(await connected()).toBe(0));
   });
 
   it('ends the stream once its token is revoked', async () => {

@@ -3,6 +3,7 @@ import type { AlertsRepository } from '../alerts/alerts.repository';
 import type { AlertsTable } from '../alerts/alerts.schema';
 import { AppConfig } from '../config/app-config';
 import { comparePositions, messagesOf, parsePosition, startOfStream } from './device-alert-events';
+import { MetricsService } from '../observability/metrics.service';
 import { DeviceStreams } from './device-streams';
 import { LiveClient, MAX_UNREAD_BYTES } from './live-hub';
 
@@ -142,12 +143,14 @@ describe('DeviceStreams', () => {
   let streams: DeviceStreams;
   let stored: AlertsTable[];
   let read: () => Promise<AlertsTable[]>;
+  let metrics: MetricsService;
 
   beforeEach(() => {
     stored = [];
     read = () => Promise.resolve(stored);
     const repository = { forDeviceStream: () => read() } as unknown as AlertsRepository;
-    streams = new DeviceStreams(repository, { liveKeepAliveSeconds: 15 } as AppConfig);
+    metrics = new MetricsService();
+    streams = new DeviceStreams(repository, { liveKeepAliveSeconds: 15 } as AppConfig, metrics);
   });
   afterEach(() => streams.onApplicationShutdown());
 
@@ -168,6 +171,19 @@ describe('DeviceStreams', () => {
     await opening;
 
     expect(client.ids).toEqual([messagesOf(first)[0].id, messagesOf(acknowledged)[1].id]);
+  });
+
+  it('counts the devices connected, not their streams, in vigie_device_feedback_streams', async () => {
+    const gauge = async () => (await metrics.deviceFeedbackStreams.get()).values[0]?.value;
+    const first = new FakeClient();
+    const removeFirst = await streams.open('pi-1', first, undefined);
+    await streams.open('pi-1', new FakeClient(), undefined);
+    await streams.open('pi-2', new FakeClient(), undefined);
+    expect(await gauge()).toBe(2);
+    removeFirst();
+    expect(await gauge()).toBe(2);
+    streams.beforeApplicationShutdown();
+    expect(await gauge()).toBe(0);
   });
 
   it('drops a client that stopped reading, and sends it nothing more', async () => {

@@ -13,6 +13,7 @@ import { toAlert } from '../alerts/alert.mapper';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OnDomainEvent } from '../events/domain-events';
+import { MetricsService } from '../observability/metrics.service';
 import {
   DeviceStreamMessage,
   formatMessage,
@@ -56,6 +57,7 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
   constructor(
     private readonly alerts: AlertsRepository,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.keepAlive = setInterval(() => this.keepStreamsAlive(), config.liveKeepAliveSeconds * 1000);
     this.keepAlive.unref();
@@ -129,6 +131,7 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
     clearInterval(this.keepAlive);
     for (const streams of this.byDevice.values()) for (const stream of streams) stream.client.end();
     this.byDevice.clear();
+    this.metrics.deviceFeedbackStreams.set(0);
   }
 
   onApplicationShutdown(): void {
@@ -157,6 +160,7 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
     const streams = this.byDevice.get(stream.deviceId) ?? [];
     streams.push(stream);
     this.byDevice.set(stream.deviceId, streams);
+    this.metrics.deviceFeedbackStreams.set(this.byDevice.size);
     while (streams.length > MAX_STREAMS_PER_DEVICE) {
       const oldest = streams.shift()!;
       this.logger.warn(
@@ -173,6 +177,7 @@ export class DeviceStreams implements BeforeApplicationShutdown, OnApplicationSh
     const index = streams.indexOf(stream);
     if (index >= 0) streams.splice(index, 1);
     if (streams.length === 0) this.byDevice.delete(stream.deviceId);
+    this.metrics.deviceFeedbackStreams.set(this.byDevice.size);
   }
 
   private keepStreamsAlive(): void {

@@ -107,6 +107,12 @@ export class MetricsService {
     this.registerStateGauges();
   }
 
+  readonly deviceFeedbackStreams = new Gauge({
+    name: 'vigie_device_feedback_streams',
+    help: 'Devices connected to GET /devices/{id}/events (their agents can show that help is coming).',
+    registers: [this.registry],
+  });
+
   /** The channels of the notification file, at 0 from the start (their names are bounded by it). */
   knowChannels(names: readonly string[]): void {
     for (const channel of names) {
