@@ -1,4 +1,10 @@
-import { AgentProcess, LogEntry, cleanupAgentProcesses, makeAgentTempDir } from './support/agent-process';
+import {
+  AgentProcess,
+  LogEntry,
+  cleanupAgentProcesses,
+  makeAgentTempDir,
+  waitUntil,
+} from './support/agent-process';
 import { ServerProcess, cleanupServerProcesses, request } from './support/server-process';
 
 /**
@@ -33,6 +39,15 @@ async function handle(server: ServerProcess, alertId: string, action: 'acknowled
   expect(answer.status).toBe(200);
 }
 
+/** The `device.feedback` entries of the alert's timeline: what the button reported it showed. */
+async function shownOnTheButton(server: ServerProcess, alertId: string): Promise<string[]> {
+  const answer = await request(server.url, 'GET', `/alerts/${alertId}/timeline`);
+  expect(answer.status).toBe(200);
+  return (answer.json as Array<{ kind: string; detail?: string }>)
+    .filter((entry) => entry.kind === 'device.feedback')
+    .map((entry) => entry.detail!);
+}
+
 afterEach(async () => {
   await cleanupAgentProcesses();
   await cleanupServerProcesses();
@@ -60,6 +75,12 @@ describe('the button answers back: feedback states of the real agent', () => {
       `acknowledged ${alertId}`,
       `resolved ${alertId}`,
     ]);
+    // The security post knows the person was told: the agent reported both with its heartbeats.
+    await waitUntil(
+      async () => (await shownOnTheButton(server, alertId)).length === 2,
+      'stored and acknowledged in the timeline',
+    );
+    expect(await shownOnTheButton(server, alertId)).toEqual(['stored', 'acknowledged']);
     expect(await agent.stop()).toEqual({ code: 0, signal: null });
   });
 

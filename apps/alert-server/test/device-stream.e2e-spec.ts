@@ -228,6 +228,79 @@ describe('GET /devices/{id}/events: the device stream', () => {
     await eventually(async () => expect(await connected()).toBe(0));
   });
 
+  describe("what the button showed, reported with a heartbeat, in the alert's timeline", () => {
+    async function beat(deviceId: string, feedback: unknown) {
+      return send(url, 'PUT', `/devices/${deviceId}/heartbeat`, {
+        body: { feedback },
+        headers: bearer(tokens[deviceId]),
+      });
+    }
+    async function timeline(alert: Alert) {
+      const res = await send(url, 'GET', `/alerts/${alert.id}/timeline`, { headers: { Cookie: marie } });
+      expect(res.status).toBe(200);
+      return res.json as Array<{ at: string; kind: string; detail?: string }>;
+    }
+
+    it('records stored and acknowledged once each, at the device time, for its own alert only', async () => {
+      const alert = await press('pi-a');
+      const other = await press('pi-b');
+      const storedAt = new Date(Date.parse(alert.receivedAt) + 5).toISOString();
+      const acknowledgedAt = new Date(Date.parse(alert.receivedAt) + 2000).toISOString();
+
+      expect((await beat('pi-a', [{ alertId: alert.id, state: 'stored', at: storedAt }])).status).toBe(204);
+      // The answer lost, the agent reports both again with the next heartbeat; and pi-a claims pi-b's alert.
+      const again = await beat('pi-a', [
+        { alertId: alert.id.toUpperCase(), state: 'stored', at: storedAt },
+        { alertId: alert.id, state: 'acknowledged', at: acknowledgedAt },
+        { alertId: other.id, state: 'stored', at: storedAt },
+      ]);
+      expect(again.status).toBe(204);
+
+      const entries = (await timeline(alert)).filter((entry) => entry.kind === 'device.feedback');
+      expect(entries).toEqual([
+        { at: storedAt, kind: 'device.feedback', detail: 'stored' },
+        { at: acknowledgedAt, kind: 'device.feedback', detail: 'acknowledged' },
+      ]);
+      expect((await timeline(other)).filter((entry) => entry.kind === 'device.feedback')).toEqual([]);
+      await handle(alert, 'resolve');
+      await handle(other, 'resolve');
+    });
+
+    it.each([
+      // Nest reports the fields of an object where a list is expected.
+      ['an object instead of a list', { alertId: 'x' }, 'feedback.alertId must be a UUID'],
+      ['a list of strings', ['stored'], 'nested property feedback must be either object or array'],
+      [
+        'a bad alert id',
+        [{ alertId: 'nope', state: 'stored', at: '2026-12-03T08:00:00Z' }],
+        'alertId must be a UUID',
+      ],
+      [
+        'an unknown state',
+        [{ alertId: '0190a5b0-0000-7000-8000-000000000000', state: 'resolved', at: '2026-12-03T08:00:00Z' }],
+        'state must be one of stored, acknowledged',
+      ],
+      [
+        'a time without its zone',
+        [{ alertId: '0190a5b0-0000-7000-8000-000000000000', state: 'stored', at: '2026-12-03T08:00:00' }],
+        'at must be an ISO 8601 date-time with a zone',
+      ],
+      [
+        'more than 20 reports',
+        Array.from({ length: 21 }, () => ({
+          alertId: '0190a5b0-0000-7000-8000-000000000000',
+          state: 'stored',
+          at: '2026-12-03T08:00:00Z',
+        })),
+        'feedback must contain no more than 20 elements',
+      ],
+    ])('refuses %s with a 400 that says what is wrong', async (_what, feedback, message) => {
+      const res = await beat('pi-a', feedback);
+      expectError(res, 400);
+      expect(res.text).toContain(message);
+    });
+  });
+
   it('ends the stream once its token is revoked', async () => {
     const stream = await follow('pi-revoked');
     await revokeDeviceToken(server, 'pi-revoked');

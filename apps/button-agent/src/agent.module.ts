@@ -84,6 +84,7 @@ export class AgentModule {
               location: config.location,
               periodSeconds: config.heartbeatSeconds,
               onResult: (ok) => feedback.heartbeat(ok),
+              feedback,
             }),
         },
         {

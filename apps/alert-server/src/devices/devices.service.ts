@@ -68,7 +68,20 @@ export class DevicesService implements OnModuleInit, OnApplicationShutdown {
   /** A heartbeat: answered once the device's state is committed. */
   async heartbeat(deviceId: string, report: HeartbeatDto, at = new Date()): Promise<void> {
     this.recordActivity(deviceId, at, report, false);
-    await this.persist(deviceId);
+    const { feedback } = report;
+    await Promise.all([
+      this.persist(deviceId),
+      feedback?.length
+        ? this.repository.recordFeedback({
+            deviceId,
+            reports: feedback.map(({ alertId, state, at: shownAt }) => ({
+              alertId: alertId.toLowerCase(),
+              state,
+              at: new Date(shownAt).toISOString(),
+            })),
+          })
+        : null,
+    ]);
   }
 
   /**

@@ -60,6 +60,48 @@ const upsert: WriteOperation<Database, DevicesTable, void> = async (trx, row) =>
     .execute();
 };
 
+/** What one heartbeat says its button showed (contract §8). */
+export interface FeedbackReports {
+  deviceId: string;
+  reports: Array<{ alertId: string; state: string; at: string }>;
+}
+
+/**
+ * Records in each alert's timeline that the device showed its state, once per alert and state
+ * (an agent that did not get the answer reports again), and only for the device's own alerts:
+ * a device cannot write into another's timeline. Returns how many were new.
+ */
+const recordFeedback: WriteOperation<Database, FeedbackReports, number> = async (
+  trx,
+  { deviceId, reports },
+) => {
+  let recorded = 0;
+  for (const { alertId, state, at } of reports) {
+    const own = await trx
+      .selectFrom('alerts')
+      .select('id')
+      .where('id', '=', alertId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    if (!own) continue;
+    const known = await trx
+      .selectFrom('alert_events')
+      .select('id')
+      .where('alert_id', '=', alertId)
+      .where('kind', '=', 'device.feedback')
+      .where('detail', '=', state)
+      .executeTakeFirst();
+    if (known) continue;
+    await trx
+      .insertInto('alert_events')
+      .values({ alert_id: alertId, at, kind: 'device.feedback', channel: null, step: null, detail: state })
+      .execute();
+    recorded++;
+  }
+  return recorded;
+};
+
 export const DEVICE_WRITES = {
   'device.upsert': upsert,
+  'device.feedback': recordFeedback,
 };

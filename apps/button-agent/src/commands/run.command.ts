@@ -34,6 +34,8 @@ export class RunCommand {
     // What the button shows starts from what earlier runs left in the spool; the device stream
     // then tells where the alerts already stored stand.
     for (const alert of await this.spool.pending()) this.feedback.spooled(alert.id, alert.type);
+    // A state shown goes to the alert's timeline with a heartbeat sent at once.
+    this.feedback.onReport = () => this.heartbeat.beat();
     this.feedback.start();
     // Delivery starts before the buttons: what earlier runs spooled goes out first.
     this.delivery.start();

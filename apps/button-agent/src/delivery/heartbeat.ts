@@ -1,6 +1,7 @@
 import { AxiosInstance } from 'axios';
 import { codeForStatus, describeCode } from '../diagnostics/error-codes';
 import { AgentLogger } from '../logging/agent-logger';
+import type { FeedbackReport } from '../feedback/feedback.service';
 import { Spool } from '../spool/spool';
 import { agentVersion, networkErrorCode } from './http-client';
 
@@ -11,6 +12,7 @@ import { agentVersion, networkErrorCode } from './http-client';
 export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  private beatAgain = false;
   private lastFailureCode: string | null = null;
   private readonly startedAt = Date.now();
 
@@ -24,6 +26,8 @@ export class Heartbeat {
       periodSeconds: number;
       /** Told of each outcome: whether the server took the heartbeat. */
       onResult?: (ok: boolean) => void;
+      /** What the button showed, sent with the heartbeat; `reported` once the server took it. */
+      feedback?: { reports(): FeedbackReport[]; reported(sent: readonly FeedbackReport[]): void };
     },
   ) {}
 
@@ -39,10 +43,19 @@ export class Heartbeat {
     await this.inFlight;
   }
 
-  /** Sends one heartbeat unless the previous one is still on its way. */
+  /** Sends one heartbeat now, or right after the one on its way (which may lack the newest report). */
   beat(): void {
-    if (this.inFlight) return;
-    this.inFlight = this.send().finally(() => (this.inFlight = null));
+    if (this.inFlight) {
+      this.beatAgain = true;
+      return;
+    }
+    this.inFlight = this.send().finally(() => {
+      this.inFlight = null;
+      if (this.beatAgain && this.timer) {
+        this.beatAgain = false;
+        this.beat();
+      }
+    });
   }
 
   private async send(): Promise<void> {
@@ -52,6 +65,8 @@ export class Heartbeat {
       spoolDepth: await this.spool.depth().catch(() => undefined),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
     };
+    const reports = this.options.feedback?.reports() ?? [];
+    if (reports.length > 0) Object.assign(body, { feedback: reports });
     let code: string | null;
     try {
       const path = `/devices/${encodeURIComponent(this.options.deviceId)}/heartbeat`;
@@ -61,6 +76,7 @@ export class Heartbeat {
       code = networkErrorCode(error);
     }
     this.report(code);
+    if (code === null && reports.length > 0) this.options.feedback?.reported(reports);
     this.options.onResult?.(code === null);
   }
 

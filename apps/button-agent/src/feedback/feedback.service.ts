@@ -1,4 +1,9 @@
-import type { AlertType, DeviceAlertEvent, DeviceAlertEventName } from '@app/contracts/wire';
+import type {
+  AlertType,
+  DeviceAlertEvent,
+  DeviceAlertEventName,
+  DeviceFeedbackShown,
+} from '@app/contracts/wire';
 import { AgentLogger } from '../logging/agent-logger';
 import { FeedbackOutput, ShownState } from './feedback-output';
 import { FeedbackTracker } from './feedback-tracker';
@@ -10,10 +15,25 @@ import { ServerEventsListener } from './server-events';
  * light and a buzzer, or the terminal). Nothing here can hold up an alert: an output that fails
  * is logged, never thrown to the caller.
  */
+/** That the button showed an alert's state, for the alert's timeline (sent with a heartbeat). */
+export interface FeedbackReport {
+  alertId: string;
+  state: DeviceFeedbackShown;
+  at: string;
+}
+
+/** Reports kept while the server cannot be reached: the oldest go first when there are more. */
+const MAX_UNREPORTED = 50;
+/** Reports per heartbeat, as the server accepts. */
+export const REPORTS_PER_HEARTBEAT = 20;
+
 export class Feedback implements ServerEventsListener {
   private shown: ShownState | null = null;
   /** Only `run` shows anything: `send` and `doctor` share the delivery but have no button. */
   private active = false;
+  private unreported: FeedbackReport[] = [];
+  /** Called when there is something to report: the heartbeat goes out at once rather than later. */
+  onReport: () => void = () => undefined;
 
   constructor(
     private readonly tracker: FeedbackTracker,
@@ -68,6 +88,16 @@ export class Feedback implements ServerEventsListener {
     this.update();
   }
 
+  /** What to send with the next heartbeat. */
+  reports(): FeedbackReport[] {
+    return this.unreported.slice(0, REPORTS_PER_HEARTBEAT);
+  }
+
+  /** The server took these (the heartbeat's 204): they are in the timeline. */
+  reported(sent: readonly FeedbackReport[]): void {
+    this.unreported = this.unreported.filter((report) => !sent.includes(report));
+  }
+
   private update(): void {
     if (!this.active) return;
     const next = this.tracker.current();
@@ -77,6 +107,11 @@ export class Feedback implements ServerEventsListener {
       { event: 'feedback.state', state: next.state, alertId: next.alertId },
       `feedback: ${next.state}${next.alertId ? ` (alert ${next.alertId})` : ''}`,
     );
+    if ((next.state === 'stored' || next.state === 'acknowledged') && next.alertId !== null) {
+      this.unreported.push({ alertId: next.alertId, state: next.state, at: new Date().toISOString() });
+      if (this.unreported.length > MAX_UNREPORTED) this.unreported.shift();
+      this.onReport();
+    }
     try {
       this.output?.show(next);
     } catch (error) {

@@ -15,3 +15,10 @@ export interface DeviceAlertEvent {
   /** `alert.acknowledged` and `alert.resolved`: the operator (null when operators do not sign in). */
   by?: string | null;
 }
+
+/**
+ * What a device reports it showed, with its heartbeats (`feedback`), for the alert's timeline
+ * (`device.feedback`): that the person was told the alert got through, and that help is coming.
+ */
+export const DEVICE_FEEDBACK_SHOWN = ['stored', 'acknowledged'] as const;
+export type DeviceFeedbackShown = (typeof DEVICE_FEEDBACK_SHOWN)[number];

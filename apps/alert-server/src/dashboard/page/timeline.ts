@@ -48,6 +48,9 @@ function entryText(entry: TimelineEntry): string {
   if (entry.by) extras.push(entry.by);
   const repeat = /^repeat (\d+)$/.exec(entry.detail ?? '');
   if (repeat) extras.push(t('repeat', { n: repeat[1] }));
+  // What the button showed: the state in the page's language ("help is coming").
+  else if (entry.kind === 'device.feedback' && (entry.detail === 'stored' || entry.detail === 'acknowledged'))
+    extras.push(t(`shown.${entry.detail}`));
   else if (entry.detail) extras.push(entry.detail);
   return extras.length > 0 ? `${text} — ${extras.join(' — ')}` : text;
 }
