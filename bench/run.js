@@ -1,7 +1,8 @@
 'use strict';
 /**
- * `node bench/run.js ingest|list|agent|live|notify`: the benchmarks behind
- * `npm run bench:ingest`, `bench:list`, `bench:agent`, `bench:live` and `bench:notify`.
+ * `node bench/run.js ingest|list|agent|live|notify|feedback`: the benchmarks behind
+ * `npm run bench:ingest`, `bench:list`, `bench:agent`, `bench:live`, `bench:notify` and
+ * `bench:feedback`.
  */
 const benches = {
   ingest: './ingest',
@@ -9,11 +10,12 @@ const benches = {
   agent: './agent',
   live: './live',
   notify: './notify',
+  feedback: './feedback',
 };
 const name = process.argv[2];
 
 if (!Object.hasOwn(benches, name)) {
-  process.stderr.write('usage: node bench/run.js ingest|list|agent|live|notify\n');
+  process.stderr.write('usage: node bench/run.js ingest|list|agent|live|notify|feedback\n');
   process.exit(2);
 }
 require(benches[name])
