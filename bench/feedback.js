@@ -21,9 +21,10 @@ const PRESSES = Number(process.env.BENCH_PRESSES ?? 200);
 /** Pause after an alert is shown `resolved` before the next press. */
 const GAP_MS = Number(process.env.BENCH_PRESS_GAP_MS ?? 50);
 // One device may make 120 requests in 10 s (the server's rate limit on POST /alerts, the
-// heartbeat and the stream). Each press costs up to three: its POST and two heartbeats the agent sends
-// at once to report `stored` and `acknowledged` for the alert's timeline. A 429 on a heartbeat
-// makes the agent show `unreachable` (which hides `resolved`): presses are spaced to stay under it.
+// heartbeat and the stream). Each press costs up to three: its POST and two heartbeats the agent
+// sends at once to report `stored` and `acknowledged` for the alert's timeline. A 429 on a
+// heartbeat makes the agent show `unreachable` (which hides `resolved`): presses are spaced to
+// stay under it.
 /** The next press no sooner than this after the previous one (≥ 250 ms to stay under the limit). */
 const INTERVAL_MS = Number(process.env.BENCH_PRESS_INTERVAL_MS ?? 350);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
