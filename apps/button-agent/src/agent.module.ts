@@ -83,7 +83,7 @@ export class AgentModule {
               deviceId: config.deviceId,
               location: config.location,
               periodSeconds: config.heartbeatSeconds,
-              onResult: (ok) => feedback.heartbeat(ok),
+              onResult: (code) => feedback.heartbeat(code),
               feedback,
             }),
         },

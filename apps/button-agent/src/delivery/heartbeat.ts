@@ -24,8 +24,8 @@ export class Heartbeat {
       deviceId: string;
       location: string | null;
       periodSeconds: number;
-      /** Told of each outcome: whether the server took the heartbeat. */
-      onResult?: (ok: boolean) => void;
+      /** Told of each outcome: null when the server took the heartbeat, else the failure's code. */
+      onResult?: (code: string | null) => void;
       /** What the button showed, sent with the heartbeat; `reported` once the server took it. */
       feedback?: { reports(): FeedbackReport[]; reported(sent: readonly FeedbackReport[]): void };
     },
@@ -77,7 +77,7 @@ export class Heartbeat {
     }
     this.report(code);
     if (code === null && reports.length > 0) this.options.feedback?.reported(reports);
-    this.options.onResult?.(code === null);
+    this.options.onResult?.(code);
   }
 
   /** Logs a failure when it starts or changes, and the recovery, not every beat of an outage. */

@@ -67,9 +67,15 @@ export class Feedback implements ServerEventsListener {
     this.update();
   }
 
-  /** A heartbeat's outcome: the periodic word on whether the server can be reached. */
-  heartbeat(ok: boolean): void {
-    this.tracker.setReachable(ok);
+  /**
+   * A heartbeat's outcome (null: taken, else the failure's code): the periodic word on whether
+   * alerts can get through. A server that says to slow down (429) or refuses the body (another
+   * 4xx) was reached: that changes nothing shown.
+   */
+  heartbeat(code: string | null): void {
+    if (code === null) this.tracker.setReachable(true);
+    else if (cannotDeliver(code)) this.tracker.setReachable(false);
+    else return;
     this.update();
   }
 
@@ -121,4 +127,14 @@ export class Feedback implements ServerEventsListener {
       );
     }
   }
+}
+
+/**
+ * Whether a heartbeat's failure means an alert pressed now would not get through: no answer
+ * at all (a network code), the server failing (5xx), or the device's token refused (401, 403).
+ */
+export function cannotDeliver(code: string): boolean {
+  const status = /^HTTP_(\d{3})$/.exec(code);
+  if (!status) return true;
+  return status[1].startsWith('5') || status[1] === '401' || status[1] === '403';
 }
