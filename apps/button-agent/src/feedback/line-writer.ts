@@ -10,3 +10,11 @@ export type Level = 0 | 1;
 export interface LineWriter {
   set(line: OutputLine, level: Level): void;
 }
+
+/** The BCM pin of each output (VIGIE_LED_PIN, VIGIE_BUZZER_PIN); null when not wired. */
+export type OutputPins = Record<OutputLine, number | null>;
+
+/** The wired outputs, led first. */
+export function wiredOutputs(pins: OutputPins): Array<{ output: OutputLine; pin: number }> {
+  return OUTPUT_LINES.flatMap((output) => (pins[output] === null ? [] : [{ output, pin: pins[output] }]));
+}
