@@ -1,16 +1,20 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentLogger } from '../logging/agent-logger';
 import { ButtonEdge, ButtonInput, DriverProbe } from './button-input';
 import { GpioUnavailableError } from './gpio-unavailable.error';
 import { SysfsFiles, nodeSysfsFiles } from './sysfs-files';
-import { DEFAULT_SYSFS_GPIO_DIR, checkSysfsGpio } from './sysfs-gpio';
+import {
+  DEFAULT_SETUP_RETRY,
+  DEFAULT_SYSFS_GPIO_DIR,
+  SetupRetry,
+  checkSysfsGpio,
+  exportSysfsPin,
+} from './sysfs-gpio';
 
 export interface RpiGpioDriverOptions {
   gpioDir?: string;
   files?: SysfsFiles;
-  /** udev grants the gpio group its rights on `gpioN/*` a moment after export (rpi-gpio: 100 × 10 ms). */
-  setupRetry?: { attempts: number; delayMs: number };
+  setupRetry?: SetupRetry;
 }
 
 interface WatchedPin {
@@ -74,27 +78,18 @@ export class RpiGpioDriver implements ButtonInput {
     this.exported = [];
   }
 
-  private async exportPin(pin: number): Promise<void> {
-    const pinDir = join(this.gpioDir, `gpio${pin}`);
-    try {
-      // As rpi-gpio does: a line left exported (by a crash) is released and taken again.
-      if (await this.files.exists(pinDir))
-        await this.files.write(join(this.gpioDir, 'unexport'), String(pin));
-      await this.files.write(join(this.gpioDir, 'export'), String(pin));
-      this.exported.push(pin);
-      // Direction before edge: the kernel refuses an edge on an output.
-      await this.retrying(() => this.files.write(join(pinDir, 'direction'), 'in'));
-      await this.retrying(() => this.files.write(join(pinDir, 'edge'), 'both'));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      const why =
-        code === 'EBUSY'
-          ? 'in use by another program or a kernel driver (gpioinfo shows which)'
-          : code === 'EACCES'
-            ? "no permission: add the agent's user to the gpio group"
-            : code;
-      throw new GpioUnavailableError(`cannot set up GPIO${pin} in ${this.gpioDir}: ${why}`);
-    }
+  private exportPin(pin: number): Promise<void> {
+    return exportSysfsPin(
+      this.gpioDir,
+      pin,
+      [
+        ['direction', 'in'],
+        ['edge', 'both'],
+      ],
+      this.files,
+      this.options.setupRetry ?? DEFAULT_SETUP_RETRY,
+      () => this.exported.push(pin),
+    );
   }
 
   private async watchPin(pin: number, onEdge: (edge: ButtonEdge) => void): Promise<WatchedPin> {
@@ -166,18 +161,6 @@ export class RpiGpioDriver implements ButtonInput {
   private async readLevel(valuePath: string): Promise<0 | 1 | null> {
     const text = (await this.files.read(valuePath)).trim();
     return text === '0' ? 0 : text === '1' ? 1 : null;
-  }
-
-  private async retrying(action: () => Promise<void>): Promise<void> {
-    const { attempts, delayMs } = this.options.setupRetry ?? { attempts: 100, delayMs: 10 };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await action();
-      } catch (error) {
-        if (attempt >= attempts) throw error;
-        await sleep(delayMs);
-      }
-    }
   }
 }
 
