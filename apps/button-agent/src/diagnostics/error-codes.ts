@@ -143,6 +143,27 @@ const LOCAL: Record<string, ErrorCodeInfo> = {
     meaning: 'a GPIO exported in /sys/class/gpio disappeared or cannot be read any more',
     check: 'another program unexported it? restart the agent; prefer VIGIE_GPIO_DRIVER=gpiod',
   },
+  GPIOSET_START_FAILED: {
+    meaning:
+      'gpioset could not hold the status light or buzzer line at start (its stderr is in the message); the agent runs without them',
+    check:
+      '"Device or resource busy": another program holds the line (gpioinfo shows it); "Permission denied": add the user to the gpio group; check VIGIE_LED_PIN and VIGIE_BUZZER_PIN',
+  },
+  GPIOSET_EXITED: {
+    meaning: 'a gpioset holding the status light or buzzer stopped on its own; the agent restarts it',
+    check: 'if it repeats: is the line used by another program (gpioinfo)? is the user in the gpio group?',
+  },
+  GPIO_SYSFS_WRITE_FAILED: {
+    meaning:
+      'the status light or buzzer could not be set through /sys/class/gpio (logged once per run of failures)',
+    check: 'another program unexported the pin? the gpio group rights? prefer VIGIE_GPIO_DRIVER=gpiod',
+  },
+  FEEDBACK_UNAVAILABLE: {
+    meaning:
+      "no driver can drive the status light and buzzer (each driver's reason is in `skipped`); alerts are still sent",
+    check:
+      'install the gpiod package (apt install gpiod), add the user to the gpio group, check VIGIE_LED_PIN and VIGIE_BUZZER_PIN (gpioinfo lists the lines)',
+  },
   KEYBOARD_UNKNOWN_BUTTON: {
     meaning: 'a line typed for the keyboard driver names no configured button; nothing was pressed',
     check: 'type an empty line, or a pin, type or label listed in VIGIE_BUTTONS',
