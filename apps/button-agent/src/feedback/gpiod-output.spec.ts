@@ -80,6 +80,17 @@ describe('GpiodOutput against a fake gpioset', () => {
     expect(tools.runs('23')).toEqual([]); // no buzzer wired: no gpioset for it
   });
 
+  it('level changes faster than gpioset restarts go straight to the latest level', async () => {
+    const { tools, output } = setup({ version: '2.2.1', lines: LINES }, { led: 18, buzzer: null });
+    await output.start();
+    output.show(acknowledged); // on
+    output.show({ state: 'idle', alertId: null, sound: false }); // off
+    output.show(acknowledged); // on again, before the first gpioset has even let go
+    await waitUntil(() => tools.runs('GPIO18').length === 2, 'the light on');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(tools.runs('GPIO18').map((run) => run.args.at(-1))).toEqual(['GPIO18=0', 'GPIO18=1']);
+  });
+
   it('a gpioset that dies is logged as GPIOSET_EXITED and started again at the current level', async () => {
     const busy = 'gpioset: unable to request lines: Device or resource busy\n';
     const { tools, output, log } = setup({
