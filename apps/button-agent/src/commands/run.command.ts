@@ -5,6 +5,8 @@ import { Delivery } from '../delivery/delivery';
 import { Heartbeat } from '../delivery/heartbeat';
 import { agentVersion } from '../delivery/http-client';
 import { Feedback } from '../feedback/feedback.service';
+import { FeedbackOutput } from '../feedback/feedback-output';
+import { createFeedbackOutput } from '../feedback/select-feedback-output';
 import { ServerEvents } from '../feedback/server-events';
 import { ButtonInput } from '../gpio/button-input';
 import { GpioUnavailableError } from '../gpio/gpio-unavailable.error';
@@ -43,6 +45,11 @@ export class RunCommand {
     this.serverEvents.start();
     let stopping = false;
     const watching = this.watchButtons(() => stopping);
+    // Beside the buttons, not before them: a light that is slow to come never delays a press.
+    const output = this.startOutput().then((started) => {
+      this.feedback.useOutput(started);
+      return started;
+    });
     this.logger.info(
       {
         event: 'agent.ready',
@@ -66,6 +73,7 @@ export class RunCommand {
     await this.heartbeat.stop();
     await this.delivery.stop();
     this.feedback.stop();
+    await (await output)?.stop().catch(() => undefined);
     this.logger.info(
       { event: 'agent.stopped', spoolDepth: await this.spool.depth() },
       'button agent stopped',
@@ -74,6 +82,27 @@ export class RunCommand {
   }
 
   private wakeRetry: (() => void) | null = null;
+
+  /**
+   * The light and buzzer (or the terminal), in the buttons' driver family. One that cannot start
+   * is logged and left out: the person sees nothing, but every alert still goes out.
+   */
+  private async startOutput(): Promise<FeedbackOutput | null> {
+    const logger = this.logger.child({ component: 'feedback' });
+    const output = await createFeedbackOutput(this.config, this.config.gpioDriver, logger);
+    if (!output) return null;
+    try {
+      await output.start();
+      return output;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      logger.error(
+        { code: typeof code === 'string' ? code : 'FEEDBACK_UNAVAILABLE', driver: output.name, err: error },
+        `the status light and buzzer cannot be driven (${output.name}): ${(error as Error).message}`,
+      );
+      return null;
+    }
+  }
 
   /**
    * Starts the buttons, retrying while the GPIO cannot be opened (a line busy, gpiomon not

@@ -38,8 +38,14 @@ export class Feedback implements ServerEventsListener {
   constructor(
     private readonly tracker: FeedbackTracker,
     private readonly logger: AgentLogger,
-    private readonly output: FeedbackOutput | null = null,
+    private output: FeedbackOutput | null = null,
   ) {}
+
+  /** Where the state is shown from now on (`run` picks it once the GPIO is known); shown at once. */
+  useOutput(output: FeedbackOutput | null): void {
+    this.output = output;
+    if (this.shown) this.showOn(this.shown);
+  }
 
   /** The state the agent starts with: `idle`, or `spooled` for presses an earlier run left. */
   start(): void {
@@ -118,8 +124,12 @@ export class Feedback implements ServerEventsListener {
       if (this.unreported.length > MAX_UNREPORTED) this.unreported.shift();
       this.onReport();
     }
+    this.showOn(next);
+  }
+
+  private showOn(shown: ShownState): void {
     try {
-      this.output?.show(next);
+      this.output?.show(shown);
     } catch (error) {
       this.logger.error(
         { code: 'FEEDBACK_OUTPUT_FAILED', err: error },
