@@ -5,6 +5,8 @@ import {
   makeAgentTempDir,
   waitUntil,
 } from './support/agent-process';
+import { dirname } from 'node:path';
+import { FakeGpiosetTools } from '../apps/button-agent/src/feedback/fixtures/fake-gpioset-tools';
 import { ServerProcess, cleanupServerProcesses, request } from './support/server-process';
 
 /**
@@ -140,5 +142,57 @@ describe('the button answers back: feedback states of the real agent', () => {
     const back = await ServerProcess.start({ env: { VIGIE_AUTH: 'off', PORT: String(port) } });
     expect(back.port).toBe(port);
     await waitForState(agent, 'stored', alertId, 15_000);
+  });
+
+  it('doctor prints the feedback settings, and --blink lights the light once through gpioset (libgpiod 2)', async () => {
+    const server = await startServer();
+    // libgpiod's tools faked on the PATH: the only thing standing in for the Pi.
+    const tools = new FakeGpiosetTools({
+      version: '2.2.1',
+      lines: { GPIO17: ['gpiochip0', 17], GPIO18: ['gpiochip0', 18] },
+    });
+    try {
+      const doctor = await AgentProcess.runToExit({
+        serverUrl: server.url,
+        deviceId: 'pi-feedback-5',
+        command: 'doctor',
+        args: ['--blink'],
+        env: {
+          PATH: `${dirname(tools.commands.gpioset)}:${process.env.PATH}`,
+          VIGIE_GPIO_DRIVER: 'gpiod',
+          VIGIE_LED_PIN: '18',
+          VIGIE_PRESSES: '3',
+        },
+      });
+
+      const line = (step: string) => doctor.stdoutLines.find((text) => text.slice(5).startsWith(`${step} `));
+      expect(line('feedback')).toBe(
+        'OK   feedback     light GPIO18, buzzer none, silent for panic,intrusion, 3 presses within 1500 ms alert',
+      );
+      expect(line('blink')).toMatch(/^OK {3}blink {8}the light on GPIO18 \(gpiod\) was on for 1 s/);
+      // On, then off before it is let go; nothing left holding the line.
+      expect(tools.runs('GPIO18').map((run) => run.args.at(-1))).toEqual([
+        'GPIO18=0',
+        'GPIO18=1',
+        'GPIO18=0',
+      ]);
+      expect(tools.runs('GPIO18').every((run) => run.ended !== null)).toBe(true);
+    } finally {
+      tools.remove();
+    }
+  });
+
+  it('doctor --blink without VIGIE_LED_PIN says there is nothing to blink, and fails', async () => {
+    const server = await startServer();
+    const doctor = await AgentProcess.runToExit({
+      serverUrl: server.url,
+      deviceId: 'pi-feedback-6',
+      command: 'doctor',
+      args: ['--blink'],
+    });
+    expect(doctor.exitResult.code).toBe(1);
+    expect(doctor.stdoutLines.at(-1)).toBe(
+      'FAIL blink        not tried: VIGIE_LED_PIN is not set, there is no light to blink',
+    );
   });
 });

@@ -7,7 +7,7 @@ import { SendArguments, SendCommand, UsageError, parseSendArguments } from './co
 import { ConfigError, loadAgentConfig } from './config/agent-config';
 import { DoctorCommand } from './doctor/doctor.command';
 
-const USAGE = 'usage: button-agent [run | send TYPE [--message TEXT] [--wait SECONDS] | doctor]';
+const USAGE = 'usage: button-agent [run | send TYPE [--message TEXT] [--wait SECONDS] | doctor [--blink]]';
 
 function stderr(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -23,7 +23,11 @@ function firstStopSignal(): Promise<NodeJS.Signals> {
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'run', ...args] = argv;
-  if (!['run', 'send', 'doctor'].includes(command) || (command !== 'send' && args.length > 0)) {
+  const doctorBlink = command === 'doctor' && args.length === 1 && args[0] === '--blink';
+  if (
+    !['run', 'send', 'doctor'].includes(command) ||
+    (command !== 'send' && args.length > 0 && !doctorBlink)
+  ) {
     stderr(USAGE);
     return EXIT.USAGE;
   }
@@ -57,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (sendArguments) return await app.get(SendCommand).run(sendArguments, stopSignal);
     if (command === 'doctor')
-      return await app.get(DoctorCommand).run((line) => process.stdout.write(`${line}\n`));
+      return await app
+        .get(DoctorCommand)
+        .run((line) => process.stdout.write(`${line}\n`), { blink: doctorBlink });
     return await app.get(RunCommand).run(stopSignal);
   } finally {
     await app.close();

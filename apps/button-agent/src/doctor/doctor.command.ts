@@ -14,6 +14,7 @@ import {
   checkTcp,
   notTried,
 } from './doctor-checks';
+import { blinkOnce, feedbackLine } from './doctor-feedback';
 
 /** Prints one line per step: `OK` or `FAIL`, the step, and on failure the code, its meaning, what to try. */
 export function formatCheck(result: CheckResult): string {
@@ -31,7 +32,8 @@ export function configurationLine(config: AgentConfig): CheckResult {
 
 /**
  * `doctor`: configuration, GPIO access, name resolution, TCP reach, HTTP health and
- * credentials, in the order a technician would check them. Exit 0 when all pass.
+ * credentials, in the order a technician would check them, with the feedback settings. Exit 0
+ * when all pass.
  */
 @Injectable()
 export class DoctorCommand {
@@ -41,13 +43,15 @@ export class DoctorCommand {
     @Inject(SERVER_HTTP) private readonly http: AxiosInstance,
   ) {}
 
-  async run(print: (line: string) => void): Promise<number> {
+  /** With `blink`, lights the status light once at the end (`doctor --blink`). */
+  async run(print: (line: string) => void, { blink = false }: { blink?: boolean } = {}): Promise<number> {
     const results: CheckResult[] = [];
     const report = (result: CheckResult) => {
       results.push(result);
       print(formatCheck(result));
     };
     report(configurationLine(this.config));
+    report(feedbackLine(this.config));
     for (const probe of await probeDrivers(this.config, this.logger)) report(probe);
     const dns = await checkNameResolution(this.config);
     report(dns);
@@ -61,6 +65,7 @@ export class DoctorCommand {
       tcp.ok ? await checkCredentials(this.http, this.config) : notTried('credentials', 'no TCP connection'),
     );
     report(await checkSpool(this.config));
+    if (blink) report(await blinkOnce(this.config, this.logger.child({ component: 'feedback' })));
     return results.every((result) => result.ok) ? EXIT.OK : EXIT.FAILURE;
   }
 }
