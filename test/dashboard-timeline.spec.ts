@@ -6,7 +6,7 @@ import { HttpReceiver } from '../apps/alert-server/test/support/receivers/http-r
 import { BrowserSession } from './support/browser';
 import { Dashboards, card, expectNoErrors, handle, historyRow, text } from './support/dashboard-page';
 import { REQUIRED_ENV, Post, asOperator, postAlert, resolveAllActive } from './support/security-post';
-import { cleanupServerProcesses, makeTempDir } from './support/server-process';
+import { cleanupServerProcesses, makeTempDir, request } from './support/server-process';
 
 /**
  * Who was told of an alert, on the dashboard, in Debian's Chromium against the built server with
@@ -137,6 +137,39 @@ describe('alert timeline on the dashboard (browser)', () => {
     expect(await text(acknowledged)).toContain('Marie');
     expect(await text(acknowledged)).toContain('On my way');
     expectNoErrors(watched);
+  });
+
+  it('lists what the button showed the person, in the page’s language: “help is coming”', async () => {
+    const alert = await postAlert(post, { deviceId: DEVICE, type: 'fire', location: 'Labo 7' });
+    // The agent's report, as it sends it with a heartbeat once its light showed each state.
+    const at = (ms: number) => new Date(Date.parse(alert.receivedAt) + ms).toISOString();
+    const reported = await request(
+      post.url,
+      'PUT',
+      `/devices/${DEVICE}/heartbeat`,
+      {
+        feedback: [
+          { alertId: alert.id, state: 'stored', at: at(5) },
+          { alertId: alert.id, state: 'acknowledged', at: at(900) },
+        ],
+      },
+      { headers: await post.authorization(DEVICE) },
+    );
+    expect(reported.status).toBe(204);
+
+    for (const [locale, stored, acknowledged] of [
+      ['en-GB', 'Shown on the button — alert received', 'Shown on the button — help is coming'],
+      ['fr-FR', 'Affichée sur le bouton — alerte reçue', 'Affichée sur le bouton — les secours arrivent'],
+    ]) {
+      const watched = await dashboards.open(post, marie, { locale });
+      const shown = card(watched.page, alert.id);
+      await shown.locator('.alert-timeline summary').click();
+      const entries = shown.locator('.timeline-entry[data-kind="device.feedback"]');
+      await eventually(async () => expect(await entries.count()).toBe(2), { timeoutMs: TIMELINE_WAIT_MS });
+      expect(await text(entries.nth(0))).toContain(stored);
+      expect(await text(entries.nth(1))).toContain(acknowledged);
+      expectNoErrors(watched);
+    }
   });
 
   it('speaks French to a French browser', async () => {
