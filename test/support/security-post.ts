@@ -24,6 +24,7 @@ export interface AlertBody {
 
 export interface Alert extends AlertBody {
   id: string;
+  receivedAt: string;
   status: 'open' | 'acknowledged' | 'resolved';
   acknowledgedBy: string | null;
   acknowledgementNote: string | null;
