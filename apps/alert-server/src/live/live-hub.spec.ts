@@ -81,4 +81,12 @@ describe('LiveHub', () => {
     expect(client.ended).toBe(true);
     expect(hub.size).toBe(0);
   });
+
+  it('ends a stream opened during shutdown at once: it would hold the HTTP server’s close', () => {
+    hub.beforeApplicationShutdown();
+    const late = new FakeClient();
+    hub.add(late);
+    expect(late.ended).toBe(true);
+    expect(hub.size).toBe(0);
+  });
 });

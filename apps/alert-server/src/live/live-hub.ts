@@ -39,6 +39,8 @@ export class LiveHub implements BeforeApplicationShutdown, OnApplicationShutdown
   private readonly clients = new Set<LiveClient>();
   private readonly keepAlive: NodeJS.Timeout;
   private nextId = 1;
+  /** Set at shutdown: a stream opened then would hold the HTTP server's close forever. */
+  private closing = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // A comment line keeps proxies from closing an idle stream (contract: at least every 15 s).
@@ -54,6 +56,10 @@ export class LiveHub implements BeforeApplicationShutdown, OnApplicationShutdown
   }
 
   add(client: LiveClient): () => void {
+    if (this.closing) {
+      client.end();
+      return () => undefined;
+    }
     this.clients.add(client);
     // Reconnect quickly after a server restart; the page then re-reads GET /alerts.
     client.write('retry: 2000\n: connected\n\n');
@@ -87,6 +93,7 @@ export class LiveHub implements BeforeApplicationShutdown, OnApplicationShutdown
 
   /** Streams end before the HTTP server closes, or its close would wait for them forever. */
   beforeApplicationShutdown(): void {
+    this.closing = true;
     clearInterval(this.keepAlive);
     for (const client of this.clients) client.end();
     this.clients.clear();
