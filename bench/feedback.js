@@ -15,6 +15,7 @@ const path = require('node:path');
 const { AGENT_MAIN, assertAgentBuilt, startAgent } = require('./lib/agent-process');
 const { procSample, sampleFor, mb } = require('./lib/proc-stats');
 const { print, machine, machineLine, table, ms, verdict } = require('./lib/report');
+const { percentiles, sleep, within } = require('./lib/timing');
 const { assertServerBuilt, startAlertServer } = require('./lib/server-process');
 
 const PRESSES = Number(process.env.BENCH_PRESSES ?? 200);
@@ -38,30 +39,6 @@ const OPERATOR = 'bench-operator';
 const READY_TIMEOUT_MS = 30_000;
 const STATE_TIMEOUT_MS = 15_000;
 const STATES = ['stored', 'acknowledged', 'resolved'];
-
-const sleep = (msToWait) => new Promise((resolve) => setTimeout(resolve, Math.max(0, msToWait)));
-
-/** Rejects after `timeoutMs` unless `promise` settled first; `what()` says what did not happen. */
-function within(promise, timeoutMs, what) {
-  let timer;
-  const timeout = new Promise((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what()} after ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Nearest-rank percentiles, as bench/lib/load.js computes them. */
-function percentiles(values) {
-  const sorted = Float64Array.from(values.filter(Number.isFinite)).sort();
-  const at = (q) =>
-    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return {
-    n: sorted.length,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: sorted.length ? sorted[sorted.length - 1] : NaN,
-  };
-}
 
 /**
  * Follows every press through the agent's log: written on stdin → `button.pressed` (the agent
