@@ -102,9 +102,12 @@ describe('the button answers back: feedback states of the real agent', () => {
     expect(Date.parse(unreachable.time as string) - stoppedAt).toBeLessThanOrEqual(2 * HEARTBEAT_S * 1000);
     const seen = agent.events('feedback.state').length;
 
+    // A heartbeat answered just before the stop may still bring `idle` back for a moment; what
+    // counts is that the button shows `idle` once the server is back, and stays so.
     await ServerProcess.start({ env: { VIGIE_AUTH: 'off', PORT: String(server.port) } });
-    await agent.waitForEvent('feedback.state', { count: seen + 1, timeoutMs: 15_000 });
-    expect(statesOf(agent, seen)).toEqual(['idle']);
+    await waitUntil(() => statesOf(agent, seen).at(-1) === 'idle', 'idle once the server is back');
+    await new Promise((resolve) => setTimeout(resolve, 2 * HEARTBEAT_S * 1000));
+    expect(statesOf(agent, seen).at(-1)).toBe('idle');
   });
 
   it('restarted between the press and the acknowledgement, it shows stored, then acknowledged when it comes', async () => {
