@@ -20,6 +20,7 @@ import { assertBuilt } from '../support/watched-process';
 const DEVICE = 'pi-lab';
 const LOCATION = 'Accueil, rez-de-chaussée';
 const ENV_FILE = '/etc/vigie/button-agent.env';
+const UNIT_FILE = '/etc/systemd/system/vigie-button-agent.service';
 const APT_CACHE = join(process.env.VIGIE_PI_CACHE ?? '/var/cache/vigie-pi-root', 'apt-archives');
 
 let root: string;
@@ -99,7 +100,8 @@ async function pressOnce(): Promise<string> {
       '--init-groups',
       'sh',
       '-c',
-      'cd /opt/vigie-agent && exec /usr/bin/node vigie-agent.js run',
+      // The unit's own command line, node flags included, as systemd would run it.
+      `cd /opt/vigie-agent && exec ${/^ExecStart=(.*)$/m.exec(file(UNIT_FILE))![1]}`,
     ],
     { env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -196,8 +198,9 @@ describe('install.sh on an arm64 Debian trixie (Raspberry Pi OS stand-in)', () =
       gid: vigieGid,
     });
     expect(file('/etc/group')).toMatch(/^gpio:x:\d+:vigie$/m);
-    expect(file('/etc/systemd/system/vigie-button-agent.service')).toContain(
-      'ExecStart=/usr/bin/node /opt/vigie-agent/vigie-agent.js run',
+    // The repository's unit, byte for byte: the one the bundle packs.
+    expect(file(UNIT_FILE)).toBe(
+      readFileSync(join(REPO_ROOT, 'deploy/systemd/vigie-button-agent.service'), 'utf8'),
     );
     // Enabled for the next boot: the link systemctl makes (absolute, so read, not followed, from here).
     expect(
