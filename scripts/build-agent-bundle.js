@@ -165,6 +165,13 @@ async function main() {
   });
   const script = result.outputFiles[0].contents;
 
+  // An edited file the bundle no longer holds (a package moved its code elsewhere) would ship
+  // the agent without its edit: stop here rather than rely on the test that would notice later.
+  const bundled = new Set(Object.keys(result.metafile.inputs));
+  const unused = LOAD_TIME_EDITS.filter(({ file }) => !bundled.has(file)).map(({ file }) => file);
+  if (unused.length > 0)
+    throw new Error(`no longer in the agent bundle, so not edited: ${unused.join(', ')}`);
+
   // Only Node's own modules and the list above may still be required at run time.
   const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
   const outside = Object.values(result.metafile.outputs)
