@@ -1,34 +1,6 @@
 import { ButtonConfig } from '../config/agent-config';
-import { PressDetector, PressOptions, Timers } from './press-detector';
-
-/** A clock and timers the test moves by hand. */
-class FakeClock implements Timers {
-  now = 0;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.now + ms, callback, id });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle);
-  }
-
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((timer) => timer !== due);
-      this.now = due.at;
-      due.callback();
-    }
-    this.now = end;
-  }
-}
+import { FakeClock } from '../feedback/fixtures/fake-clock';
+import { PressDetector, PressOptions } from './press-detector';
 
 const fire: ButtonConfig = { pin: 17, type: 'fire', label: null };
 const door: ButtonConfig = { pin: 27, type: 'intrusion', label: 'Porte arrière' };
