@@ -110,9 +110,13 @@ describe('alert timeline on the dashboard (browser)', () => {
     const kinds = await entries.evaluateAll((items) =>
       items.map((item) => [item.getAttribute('data-kind'), item.getAttribute('data-channel')]),
     );
-    // What the page lists is what the server's timeline holds, in its order.
+    // What the page lists is what the server's timeline holds, in its order. The broken channel
+    // keeps being retried: whichever of the page and this read came later may hold one more.
     const stored = await timeline(alert.id);
-    expect(kinds.slice(0, stored.length)).toEqual(stored.map((entry) => [entry.kind, entry.channel ?? null]));
+    const both = Math.min(kinds.length, stored.length);
+    expect(kinds.slice(0, both)).toEqual(
+      stored.slice(0, both).map((entry) => [entry.kind, entry.channel ?? null]),
+    );
     expect(kinds).toEqual(
       expect.arrayContaining([
         ['received', null],
