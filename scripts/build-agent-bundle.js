@@ -47,6 +47,14 @@ const NEVER_LOADED = [
 ];
 
 /**
+ * Left out of the bundle and loaded only if present: the rpi-gpio driver's package, an optional
+ * dependency with native code (epoll) that a Pi installs beside the agent only if it needs that
+ * driver (cd /opt/vigie-agent && npm install rpi-gpio@2). Without it the driver says
+ * RPI_GPIO_MODULE_MISSING and `auto` moves on.
+ */
+const INSTALLED_BESIDE = ['rpi-gpio'];
+
+/**
  * Work some packages do as they load, for features the agent never uses, and the memory it
  * would hold for nothing on a Pi (bench:agent measures the bundle). Each edit is a plain text
  * replacement in one file of a locked package and must match exactly once: a package upgrade
@@ -152,7 +160,7 @@ async function main() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: NEVER_LOADED,
+    external: [...NEVER_LOADED, ...INSTALLED_BESIDE],
     // Smaller and quicker to parse, but names kept: the stack of an AGENT_FAILED line stays readable.
     minifyWhitespace: true,
     minifySyntax: true,
@@ -172,13 +180,13 @@ async function main() {
   if (unused.length > 0)
     throw new Error(`no longer in the agent bundle, so not edited: ${unused.join(', ')}`);
 
-  // Only Node's own modules and the list above may still be required at run time.
+  // Only Node's own modules and the lists above may still be required at run time.
   const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
   const outside = Object.values(result.metafile.outputs)
     .flatMap((output) => output.imports)
     .filter((imported) => imported.external && !builtins.has(imported.path))
     .map((imported) => imported.path)
-    .filter((path) => !NEVER_LOADED.includes(path));
+    .filter((path) => !NEVER_LOADED.includes(path) && !INSTALLED_BESIDE.includes(path));
   if (outside.length > 0)
     throw new Error(`the agent bundle would require ${[...new Set(outside)].join(', ')}`);
 

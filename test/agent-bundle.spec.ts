@@ -145,6 +145,15 @@ describe('the agent bundle, served by the alert server', () => {
     expect(readFileSync(join(folder, 'VERSION'), 'utf8')).toBe(`${VERSION}\n`);
   });
 
+  it('leaves the rpi-gpio package out: required by name at run time, found only if installed beside it', () => {
+    const text = readFileSync(script, 'utf8');
+    const licences = readFileSync(join(folder, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
+
+    expect(text.match(/require\("rpi-gpio"\)/g)).toHaveLength(1);
+    expect(text).not.toContain('Unable to match Revision in /proc/cpuinfo'); // the package's own words
+    expect(licences).not.toMatch(/^(rpi-gpio|epoll|bindings|async-retry) /m);
+  });
+
   it("its unit is the repository's, run from /opt/vigie-agent", () => {
     const unit = readFileSync(join(folder, 'vigie-button-agent.service'), 'utf8');
     const repository = readFileSync(join(REPO_ROOT, 'deploy/systemd/vigie-button-agent.service'), 'utf8');

@@ -139,9 +139,11 @@ const LOCAL: Record<string, ErrorCodeInfo> = {
       'this kernel numbers sysfs GPIOs from a non-zero base (512 or 571 on current kernels), which the rpi-gpio driver cannot use',
     check: 'set VIGIE_GPIO_DRIVER=gpiod (apt install gpiod)',
   },
-  GPIO_SYSFS_LINE_LOST: {
-    meaning: 'a GPIO exported in /sys/class/gpio disappeared or cannot be read any more',
-    check: 'another program unexported it? restart the agent; prefer VIGIE_GPIO_DRIVER=gpiod',
+  RPI_GPIO_MODULE_MISSING: {
+    meaning:
+      'the rpi-gpio driver needs the rpi-gpio package, which the one-file agent does not carry, or its native epoll module was built for another Node.js',
+    check:
+      'cd /opt/vigie-agent && npm install rpi-gpio@2 (needs build-essential and python3), or set VIGIE_GPIO_DRIVER=gpiod (apt install gpiod)',
   },
   GPIOSET_START_FAILED: {
     meaning:

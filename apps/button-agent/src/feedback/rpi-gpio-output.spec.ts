@@ -1,14 +1,17 @@
 import { capturedLog } from '../gpio/fixtures/captured-log';
 import { FakeSysfs } from '../gpio/fixtures/fake-sysfs';
+import { rpiGpioOnFakeSysfs } from '../gpio/fixtures/rpi-gpio-on-fake-sysfs';
 import { waitUntil } from '../gpio/fixtures/wait-until';
 import { GpioUnavailableError } from '../gpio/gpio-unavailable.error';
+import { rpiGpioMissing } from '../gpio/rpi-gpio-module';
+import { RpiGpioDriver } from '../gpio/rpi-gpio.driver';
 import { FakeClock } from './fixtures/fake-clock';
 import { OutputPins } from './line-writer';
 import { RpiGpioOutput, rpiGpioOutputProbe } from './rpi-gpio-output';
 
 const PINS: OutputPins = { led: 18, buzzer: 23 };
 
-describe('RpiGpioOutput against a fake sysfs', () => {
+describe('RpiGpioOutput: the rpi-gpio package on a fake sysfs', () => {
   let sysfs: FakeSysfs | null = null;
   let output: RpiGpioOutput | null = null;
 
@@ -16,13 +19,14 @@ describe('RpiGpioOutput against a fake sysfs', () => {
     sysfs = new FakeSysfs(chips);
     const log = capturedLog();
     const clock = new FakeClock();
+    const loadModule = rpiGpioOnFakeSysfs(sysfs);
     output = new RpiGpioOutput(pins, log.logger, {
       gpioDir: sysfs.gpioDir,
       files: sysfs.files,
-      setupRetry: { attempts: 5, delayMs: 1 },
+      loadModule,
       timers: clock,
     });
-    return { sysfs, output, log, clock };
+    return { sysfs, output, log, clock, loadModule };
   }
 
   afterEach(async () => {
@@ -34,19 +38,42 @@ describe('RpiGpioOutput against a fake sysfs', () => {
   const valueWrites = (sysfs: FakeSysfs) =>
     sysfs.writes.filter(([file]) => file.endsWith('/value')).map(([file, data]) => `${file}=${data}`);
 
-  it('exports each wired pin and sets it as an output (retrying until udev allows)', async () => {
+  it('exports each wired pin as an output that starts low (retrying until udev allows)', async () => {
     const { sysfs, output } = setup();
     sysfs.createLine(23); // left exported by a crash
     sysfs.failWrites('gpio18/direction', 'EACCES');
     await output.start();
     expect(sysfs.writes).toEqual([
       ['export', '18'],
-      ['gpio18/direction', 'out'],
-      ['gpio18/direction', 'out'],
+      ['gpio18/edge', 'none'],
+      ['gpio18/direction', 'low'],
+      ['gpio18/direction', 'low'],
       ['unexport', '23'],
       ['export', '23'],
-      ['gpio23/direction', 'out'],
+      ['gpio23/edge', 'none'],
+      ['gpio23/direction', 'low'],
     ]);
+  });
+
+  it("has pins of its own: stopping the light leaves the buttons' lines exported and watched", async () => {
+    const { sysfs, output, log, loadModule } = setup();
+    const buttons = new RpiGpioDriver(log.logger, { gpioDir: sysfs.gpioDir, files: sysfs.files, loadModule });
+    const edges: string[] = [];
+    await buttons.start([17], (edge) => edges.push(edge.kind));
+    try {
+      await output.start();
+      await output.stop();
+      expect([sysfs.isExported(17), sysfs.isExported(18), sysfs.isExported(23)]).toEqual([
+        true,
+        false,
+        false,
+      ]);
+      sysfs.setLevel(17, 0);
+      await waitUntil(() => edges.length === 1, 'the press after the light stopped');
+    } finally {
+      await buttons.stop();
+    }
+    expect(sysfs.isExported(17)).toBe(false);
   });
 
   it('writes value at each level change of the pattern, and off then unexport on stop', async () => {
@@ -113,6 +140,22 @@ describe('RpiGpioOutput against a fake sysfs', () => {
     ).resolves.toMatchObject({
       ok: false,
       code: 'GPIO_SYSFS_NUMBERING',
+    });
+    expect(sysfs.writes).toEqual([]);
+  });
+
+  it('without the package: RPI_GPIO_MODULE_MISSING from start and the probe, nothing written', async () => {
+    sysfs = new FakeSysfs();
+    const loadModule = () => {
+      throw rpiGpioMissing(new Error("Cannot find module 'rpi-gpio'"));
+    };
+    output = new RpiGpioOutput(PINS, capturedLog().logger, { gpioDir: sysfs.gpioDir, loadModule });
+    await expect(output.start()).rejects.toMatchObject({ code: 'RPI_GPIO_MODULE_MISSING' });
+    await expect(
+      rpiGpioOutputProbe(PINS, { gpioDir: sysfs.gpioDir, loadModule }).available(),
+    ).resolves.toMatchObject({
+      ok: false,
+      code: 'RPI_GPIO_MODULE_MISSING',
     });
     expect(sysfs.writes).toEqual([]);
   });

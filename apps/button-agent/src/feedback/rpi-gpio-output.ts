@@ -1,49 +1,50 @@
-import { join } from 'node:path';
 import { Timers } from '../buttons/press-detector';
 import { DriverProbe } from '../gpio/button-input';
 import { GpioUnavailableError } from '../gpio/gpio-unavailable.error';
-import { SysfsFiles, nodeSysfsFiles } from '../gpio/sysfs-files';
 import {
-  DEFAULT_SETUP_RETRY,
-  DEFAULT_SYSFS_GPIO_DIR,
-  SetupRetry,
-  checkSysfsGpio,
-  exportSysfsPin,
-  explainSysfsError,
-} from '../gpio/sysfs-gpio';
+  RpiGpio,
+  RpiGpioLoader,
+  destroyPins,
+  loadRpiGpio,
+  setupChannel,
+  writeChannel,
+} from '../gpio/rpi-gpio-module';
+import { probeRpiGpio } from '../gpio/rpi-gpio.driver';
+import { SysfsFiles, nodeSysfsFiles } from '../gpio/sysfs-files';
+import { DEFAULT_SYSFS_GPIO_DIR, checkSysfsGpio, explainSysfsError } from '../gpio/sysfs-gpio';
 import { AgentLogger } from '../logging/agent-logger';
 import { FeedbackOutput, ShownState } from './feedback-output';
 import { Level, OutputLine, OutputPins, wiredOutputs } from './line-writer';
 import { PatternPlayer } from './pattern-player';
 
 export interface RpiGpioOutputOptions {
+  /** Where the numbering is checked; the package itself always works in /sys/class/gpio. */
   gpioDir?: string;
   files?: SysfsFiles;
-  setupRetry?: SetupRetry;
+  loadModule?: RpiGpioLoader;
   timers?: Timers;
 }
 
 interface SysfsOutputLine {
   output: OutputLine;
   pin: number;
-  valuePath: string;
-  /** Writes to one value file go one after the other, so the last level asked is the last written. */
+  /** Writes to one line go one after the other, so the last level asked is the last written. */
   writing: Promise<void>;
   /** A failing line is logged once per run of failures, not 8 times a second. */
   failing: boolean;
 }
 
 /**
- * The light and the buzzer through the sysfs interface, as the rpi-gpio button driver does:
- * export, direction `out` (which starts the line low), then `value` at each level change.
+ * The light and the buzzer through the `rpi-gpio` package, as the rpi-gpio button driver: each
+ * pin set up as an output that starts low (direction `low`), then `value` at each level change.
  * Only for kernels that still number GPIOs from 0 (checkSysfsGpio refuses the others).
  */
 export class RpiGpioOutput implements FeedbackOutput {
   readonly name = 'rpi-gpio';
   private readonly gpioDir: string;
   private readonly files: SysfsFiles;
+  private gpio: RpiGpio | null = null;
   private lines: SysfsOutputLine[] = [];
-  private exported: number[] = [];
   private player: PatternPlayer | null = null;
 
   constructor(
@@ -62,18 +63,17 @@ export class RpiGpioOutput implements FeedbackOutput {
       wired.map(({ pin }) => pin),
       this.files,
     );
+    const gpio = (this.options.loadModule ?? loadRpiGpio)();
+    this.gpio = gpio;
+    gpio.setMode(gpio.MODE_BCM);
     try {
       for (const { output, pin } of wired) {
-        await exportSysfsPin(
-          this.gpioDir,
-          pin,
-          [['direction', 'out']],
-          this.files,
-          this.options.setupRetry ?? DEFAULT_SETUP_RETRY,
-          () => this.exported.push(pin),
-        );
-        const valuePath = join(this.gpioDir, `gpio${pin}`, 'value');
-        this.lines.push({ output, pin, valuePath, writing: Promise.resolve(), failing: false });
+        await setupChannel(gpio, pin, gpio.DIR_LOW, gpio.EDGE_NONE).catch((error: unknown) => {
+          throw new GpioUnavailableError(
+            `cannot set up GPIO${pin} in ${this.gpioDir}: ${explainSysfsError(error)}`,
+          );
+        });
+        this.lines.push({ output, pin, writing: Promise.resolve(), failing: false });
       }
     } catch (error) {
       await this.stop();
@@ -99,18 +99,18 @@ export class RpiGpioOutput implements FeedbackOutput {
     this.player = null;
     await Promise.all(this.lines.map((line) => line.writing));
     this.lines = [];
-    for (const pin of this.exported) {
-      await this.files.write(join(this.gpioDir, 'unexport'), String(pin)).catch(() => undefined);
-    }
-    this.exported = [];
+    const gpio = this.gpio;
+    this.gpio = null;
+    if (gpio) await destroyPins(gpio);
   }
 
   private write(output: OutputLine, level: Level): void {
+    const gpio = this.gpio;
     const line = this.lines.find((candidate) => candidate.output === output);
-    if (!line) return;
+    if (!gpio || !line) return;
     line.writing = line.writing.then(async () => {
       try {
-        await this.files.write(line.valuePath, String(level));
+        await writeChannel(gpio, line.pin, level === 1);
         line.failing = false;
       } catch (error) {
         if (line.failing) return;
@@ -124,24 +124,17 @@ export class RpiGpioOutput implements FeedbackOutput {
   }
 }
 
-/** For `auto` and `doctor`: sysfs present, writable, numbered from 0, the pins on the header chip. */
+/** For `auto` and `doctor`: sysfs present, writable, numbered from 0, the pins on the header chip, the package loadable. */
 export function rpiGpioOutputProbe(
   pins: OutputPins,
-  options: Pick<RpiGpioOutputOptions, 'gpioDir' | 'files'> = {},
+  options: Pick<RpiGpioOutputOptions, 'gpioDir' | 'files' | 'loadModule'> = {},
 ): DriverProbe {
-  const gpioDir = options.gpioDir ?? DEFAULT_SYSFS_GPIO_DIR;
   return {
     name: 'rpi-gpio',
-    async available() {
-      try {
-        const wired = wiredOutputs(pins).map(({ pin }) => pin);
-        const chip = await checkSysfsGpio(gpioDir, wired, options.files ?? nodeSysfsFiles);
-        return { ok: true, detail: `sysfs ${gpioDir}, ${chip.name} (${chip.label}) base 0` };
-      } catch (error) {
-        if (error instanceof GpioUnavailableError)
-          return { ok: false, reason: error.message, code: error.code };
-        throw error;
-      }
-    },
+    available: () =>
+      probeRpiGpio(
+        wiredOutputs(pins).map(({ pin }) => pin),
+        options,
+      ),
   };
 }

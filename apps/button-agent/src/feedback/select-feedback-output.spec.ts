@@ -1,5 +1,6 @@
 import { capturedLog } from '../gpio/fixtures/captured-log';
 import { FakeSysfs } from '../gpio/fixtures/fake-sysfs';
+import { rpiGpioOnFakeSysfs } from '../gpio/fixtures/rpi-gpio-on-fake-sysfs';
 import { FakeGpiosetTools } from './fixtures/fake-gpioset-tools';
 import { GpiodOutput } from './gpiod-output';
 import { KeyboardOutput } from './keyboard-output';
@@ -21,7 +22,10 @@ describe('createFeedbackOutput', () => {
     });
     sysfs = new FakeSysfs();
     const commands = gpiodWorks ? tools.commands : { ...tools.commands, gpioset: '/nonexistent/gpioset' };
-    return { gpiod: { commands }, rpiGpio: { gpioDir: sysfs.gpioDir, files: sysfs.files } };
+    return {
+      gpiod: { commands },
+      rpiGpio: { gpioDir: sysfs.gpioDir, files: sysfs.files, loadModule: rpiGpioOnFakeSysfs(sysfs) },
+    };
   }
 
   afterEach(() => {

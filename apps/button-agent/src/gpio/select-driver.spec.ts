@@ -3,9 +3,14 @@ import { ButtonConfig } from '../config/agent-config';
 import { capturedLog } from './fixtures/captured-log';
 import { FakeGpioTools } from './fixtures/fake-gpio-tools';
 import { FakeSysfs } from './fixtures/fake-sysfs';
+import { rpiGpioOnFakeSysfs } from './fixtures/rpi-gpio-on-fake-sysfs';
+import { RpiGpioLoader, rpiGpioMissing } from './rpi-gpio-module';
 import { GpioUnavailableError } from './gpio-unavailable.error';
 import { GpioSelectionOptions, probeDrivers, selectButtonInput, selectDriver } from './select-driver';
 
+const packageMissing: RpiGpioLoader = () => {
+  throw rpiGpioMissing(new Error("Cannot find module 'rpi-gpio'"));
+};
 const BUTTONS: ButtonConfig[] = [{ pin: 17, type: 'panic', label: null }];
 const NO_GPIOMON = { gpiomon: '/nonexistent/gpiomon', gpiofind: '/nonexistent/gpiofind', gpioinfo: '/x' };
 
@@ -13,7 +18,12 @@ describe('selectButtonInput', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-  function world(options: { gpiomon: boolean; sysfsBase: number | null; tty: boolean }) {
+  function world(options: {
+    gpiomon: boolean;
+    sysfsBase: number | null;
+    tty: boolean;
+    rpiGpioPackage?: boolean;
+  }) {
     const log = capturedLog();
     let commands = NO_GPIOMON;
     if (options.gpiomon) {
@@ -38,7 +48,11 @@ describe('selectButtonInput', () => {
       logger: log.logger,
       buttons: BUTTONS,
       gpiod: { commands },
-      rpiGpio: { gpioDir: sysfs.gpioDir, files: sysfs.files },
+      rpiGpio: {
+        gpioDir: sysfs.gpioDir,
+        files: sysfs.files,
+        loadModule: options.rpiGpioPackage === false ? packageMissing : rpiGpioOnFakeSysfs(sysfs),
+      },
       keyboardInput: Object.assign(new PassThrough(), { isTTY: options.tty }),
     };
     return { log, selection };
@@ -60,6 +74,18 @@ describe('selectButtonInput', () => {
     expect(log.lines.at(-1)).toMatchObject({
       driver: 'rpi-gpio',
       skipped: { gpiod: expect.stringContaining('apt install gpiod') },
+    });
+  });
+
+  it('auto moves on when the rpi-gpio package cannot load, and says why', async () => {
+    const { log, selection } = world({ gpiomon: false, sysfsBase: 0, tty: true, rpiGpioPackage: false });
+    await expect(selectButtonInput('auto', selection)).resolves.toMatchObject({ name: 'keyboard' });
+    expect(log.lines.at(-1)).toMatchObject({
+      driver: 'keyboard',
+      skipped: { 'rpi-gpio': expect.stringContaining('the rpi-gpio package cannot be loaded') },
+    });
+    await expect(selectButtonInput('rpi-gpio', selection)).rejects.toMatchObject({
+      code: 'RPI_GPIO_MODULE_MISSING',
     });
   });
 
@@ -98,10 +124,10 @@ describe('probeDrivers (doctor)', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-  function sysfsWithBase(base: number) {
+  function sysfsWithBase(base: number, loadModule?: RpiGpioLoader) {
     const sysfs = new FakeSysfs([{ name: `gpiochip${base}`, base, ngpio: 54, label: 'pinctrl-rp1' }]);
     cleanups.push(() => sysfs.remove());
-    return { gpioDir: sysfs.gpioDir };
+    return { gpioDir: sysfs.gpioDir, loadModule: loadModule ?? rpiGpioOnFakeSysfs(sysfs) };
   }
 
   it('one line naming the driver auto would take and the ones skipped', async () => {
@@ -114,7 +140,9 @@ describe('probeDrivers (doctor)', () => {
       {
         step: 'gpio',
         ok: true,
-        detail: expect.stringMatching(/^rpi-gpio: sysfs .* base 0 \(skipped gpiod: gpiomon not found/),
+        detail: expect.stringMatching(
+          /^rpi-gpio: sysfs .* base 0, rpi-gpio package \(skipped gpiod: gpiomon not found/,
+        ),
       },
     ]);
   });
@@ -134,6 +162,20 @@ describe('probeDrivers (doctor)', () => {
         ),
       },
     ]);
+  });
+
+  it('names the missing rpi-gpio package with its code and what to install', async () => {
+    const { logger } = capturedLog();
+    const results = await probeDrivers({ gpioDriver: 'rpi-gpio', buttons: BUTTONS }, logger, {
+      rpiGpio: sysfsWithBase(0, packageMissing),
+    });
+    expect(results[0]).toMatchObject({
+      ok: false,
+      code: 'RPI_GPIO_MODULE_MISSING',
+      detail: expect.stringMatching(
+        /^RPI_GPIO_MODULE_MISSING \(rpi-gpio: .*\): .*Try: cd \/opt\/vigie-agent && npm install rpi-gpio@2/,
+      ),
+    });
   });
 
   it('auto with no GPIO at all fails as GPIO_UNAVAILABLE', async () => {

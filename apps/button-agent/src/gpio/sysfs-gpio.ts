@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GpioUnavailableError } from './gpio-unavailable.error';
 import { SysfsFiles } from './sysfs-files';
 
@@ -79,44 +78,9 @@ export async function checkSysfsGpio(
   return chip;
 }
 
-/** udev grants the gpio group its rights on `gpioN/*` a moment after export (rpi-gpio: 100 × 10 ms). */
-export interface SetupRetry {
-  attempts: number;
-  delayMs: number;
-}
-
-export const DEFAULT_SETUP_RETRY: SetupRetry = { attempts: 100, delayMs: 10 };
-
-/**
- * Exports `pin` and writes its settings in order (`direction` before `edge`: the kernel refuses
- * an edge on an output), each retried while udev sets the rights. As rpi-gpio does, a line left
- * exported (by a crash) is released and taken again. `onExported` is told as soon as the pin is
- * exported, so that a failure after that can still unexport it. Throws GpioUnavailableError.
- */
-export async function exportSysfsPin(
-  gpioDir: string,
-  pin: number,
-  settings: ReadonlyArray<[file: string, value: string]>,
-  files: SysfsFiles,
-  retry: SetupRetry,
-  onExported: () => void,
-): Promise<void> {
-  const pinDir = join(gpioDir, `gpio${pin}`);
-  try {
-    if (await files.exists(pinDir)) await files.write(join(gpioDir, 'unexport'), String(pin));
-    await files.write(join(gpioDir, 'export'), String(pin));
-    onExported();
-    for (const [file, value] of settings) {
-      await retrying(() => files.write(join(pinDir, file), value), retry);
-    }
-  } catch (error) {
-    throw new GpioUnavailableError(`cannot set up GPIO${pin} in ${gpioDir}: ${explainSysfsError(error)}`);
-  }
-}
-
 /** What a failed sysfs write means for a technician. */
 export function explainSysfsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  const code = (error as NodeJS.ErrnoException).code ?? firstLine(error);
   return code === 'EBUSY'
     ? 'in use by another program or a kernel driver (gpioinfo shows which)'
     : code === 'EACCES'
@@ -124,13 +88,9 @@ export function explainSysfsError(error: unknown): string {
       : code;
 }
 
-async function retrying(action: () => Promise<void>, { attempts, delayMs }: SetupRetry): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await sleep(delayMs);
-    }
-  }
+/** rpi-gpio's errors can carry a whole file (all of /proc/cpuinfo when it finds no Revision). */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
