@@ -1,14 +1,19 @@
 // Loaded first: the contract's DTO decorators, imported below for its constants, need it.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { ALERT_SEVERITIES, ALERT_TYPES, REJECTION_REASONS } from '@app/contracts';
 import { eventually } from './support/eventually';
 import { Sample, family, sampleValue } from './support/prometheus-text';
 import { stopAndRemove } from './support/lifecycle';
+import { provisionDevice } from './support/security';
 import { startTestServer, TestServer } from './support/test-server';
 import {
   alertBody,
+  createAlert,
   expectStatus,
   handleAlert,
   heartbeat,
@@ -258,5 +263,90 @@ describe('GET /metrics', () => {
         Date.parse(device.lastSeenAt!) / 1000,
       );
     });
+  });
+});
+
+/**
+ * The gauges deploy/prometheus/vigie-rules.yml alerts on, each the server's own judgement so the
+ * rules follow the configuration (VIGIE_DEVICE_OFFLINE_AFTER_S, the escalation steps).
+ */
+describe('GET /metrics: what the alerting rules read', () => {
+  let server: TestServer;
+  let url: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-rules-'));
+    const notifyFile = join(dir, 'notify.yml');
+    // A channel no one listens on: what is sent does not matter here, only when steps are due.
+    writeFileSync(
+      notifyFile,
+      [
+        'channels:',
+        '  nobody: { webhook: { url: "http://127.0.0.1:9/vigie", secret: "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=" } }',
+        'escalation:',
+        '  - match: { type: [fire] }',
+        '    steps:',
+        '      - { after: 0s, notify: [nobody] }',
+        '      - { after: 2s, notify: [nobody] }',
+        '  - match: { type: [medical] }',
+        '    steps: [{ after: 1h, notify: [nobody] }]',
+      ].join('\n'),
+    );
+    server = await startTestServer({ VIGIE_NOTIFY_FILE: notifyFile, VIGIE_DEVICE_OFFLINE_AFTER_S: '1' }, dir);
+    url = server.url;
+  });
+
+  afterAll(() => stopAndRemove(server));
+
+  it('vigie_device_online: 1 while a device is heard, 0 once silent past VIGIE_DEVICE_OFFLINE_AFTER_S', async () => {
+    expectStatus(await heartbeat(url, 'pi-rules-online'), 204);
+    const online = (samples: Sample[]) =>
+      sampleValue(samples, 'vigie_device_online', { device: 'pi-rules-online' });
+    expect(online(await scrapeMetrics(url))).toBe(1);
+
+    await eventually(async () => expect(online(await scrapeMetrics(url))).toBe(0), { timeoutMs: 5_000 });
+    expectStatus(await heartbeat(url, 'pi-rules-online'), 204);
+    expect(online(await scrapeMetrics(url))).toBe(1);
+  });
+
+  it('vigie_device_enrolled_timestamp_seconds: when the token was made; a device never heard is 0 online, with no last-seen time', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    await provisionDevice(server, 'pi-rules-new');
+    const after = Date.now() / 1000;
+
+    const samples = await scrapeMetrics(url);
+    const enrolledAt = sampleValue(samples, 'vigie_device_enrolled_timestamp_seconds', {
+      device: 'pi-rules-new',
+    });
+    expect(enrolledAt).toBeGreaterThanOrEqual(before);
+    expect(enrolledAt).toBeLessThanOrEqual(after);
+    expect(sampleValue(samples, 'vigie_device_online', { device: 'pi-rules-new' })).toBe(0);
+    expect(
+      sampleValue(samples, 'vigie_device_last_seen_timestamp_seconds', { device: 'pi-rules-new' }),
+    ).toBeUndefined();
+    // A device that spoke without a token (VIGIE_AUTH=off) was never enrolled.
+    expect(
+      sampleValue(samples, 'vigie_device_enrolled_timestamp_seconds', { device: 'pi-rules-online' }),
+    ).toBeUndefined();
+  });
+
+  it("vigie_alerts_past_escalation: open alerts once their rule's last step is due, at once with no rule; acknowledged ones leave", async () => {
+    const past = async () => sampleValue(await scrapeMetrics(url), 'vigie_alerts_past_escalation');
+    expect(await past()).toBe(0);
+
+    const fire = await createAlert(url, { type: 'fire' }); // last step after 2 s
+    await createAlert(url, { type: 'medical' }); // last step after an hour
+    expect(await past()).toBe(0);
+    const intrusion = await createAlert(url, { type: 'intrusion' }); // no rule: the dashboard only
+    expect(await past()).toBe(1);
+
+    await eventually(async () => expect(await past()).toBe(2), { timeoutMs: 5_000 });
+    expectStatus(await handleAlert(url, fire.id, 'acknowledge', { by: 'Marie' }), 200);
+    expectStatus(await handleAlert(url, intrusion.id, 'resolve', { by: 'Marie' }), 200);
+    expect(await past()).toBe(0);
+  });
+
+  it('vigie_ready: 1 while the store commits (the full-disk suite sees it at 0)', async () => {
+    expect(sampleValue(await scrapeMetrics(url), 'vigie_ready')).toBe(1);
   });
 });

@@ -113,6 +113,8 @@ describeOnSmallDisk(title, () => {
       error: { store: { status: 'down', code: 'STORE_FULL' } },
     });
     expectStatus(await request(server.url).get('/health/live'), 200);
+    // What the VigieNotReady rule reads, since Prometheus scrapes /metrics, not /health/ready.
+    expect(family(await scrapeMetrics(server.url), 'vigie_ready')).toEqual({ '': 0 });
   });
 
   it('recovers without a restart once space is back: readiness, then commits', async () => {
@@ -128,6 +130,7 @@ describeOnSmallDisk(title, () => {
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     expect(ready.body).toMatchObject({ status: 'ok', details: { store: { status: 'up' } } });
+    expect(family(await scrapeMetrics(server.url), 'vigie_ready')).toEqual({ '': 1 });
 
     // What the agents do: retry each refused alert with its id, then send new ones.
     for (const body of refused.values()) {

@@ -42,9 +42,15 @@ export class DeviceAuthService {
   }
 
   /** Devices with a valid token (added or enrolled), whether or not they ever spoke. */
-  async withValidToken(): Promise<Array<{ deviceId: string; location: string | null }>> {
+  async withValidToken(): Promise<
+    Array<{ deviceId: string; location: string | null; tokenCreatedAt: string }>
+  > {
     const credentials = await this.credentials.current();
-    return credentials.active().map((row) => ({ deviceId: row.device_id, location: row.location }));
+    return credentials.active().map((row) => ({
+      deviceId: row.device_id,
+      location: row.location,
+      tokenCreatedAt: row.created_at,
+    }));
   }
 
   /**

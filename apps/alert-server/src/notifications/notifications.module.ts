@@ -34,6 +34,7 @@ import { NotificationsRepository } from './notifications.repository';
         }),
     },
   ],
+  exports: [NotificationsRepository],
 })
 export class NotificationsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(

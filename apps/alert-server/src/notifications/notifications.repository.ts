@@ -4,6 +4,7 @@ import type { AppStore } from '../app-store';
 import { toAlert } from '../alerts/alert.mapper';
 import { findAlertById } from '../alerts/alert.queries';
 import { Store } from '../store/store';
+import type { EscalationStep } from './notify-config';
 import type { NotificationsTable } from './notifications.schema';
 import type { ChannelRef, FiredStep } from './notifications.writes';
 
@@ -81,6 +82,24 @@ export class NotificationsRepository {
       .execute() as Promise<
       Array<{ alertId: string; channel: string; notificationId: string; step: number }>
     >;
+  }
+
+  /**
+   * Alerts not yet acknowledged whose escalation's last step is due by `now`: everyone it names
+   * has been told and nobody answered. An alert no rule escalated (no steps: the dashboard was
+   * its only channel) counts from its reception.
+   */
+  async countOpenPastLastStep(now: number): Promise<number> {
+    const rows = await this.store.db
+      .selectFrom('alerts')
+      .leftJoin('escalations', 'escalations.alert_id', 'alerts.id')
+      .select(['alerts.received_at as receivedAt', 'escalations.steps as steps'])
+      .where('alerts.status', '=', 'open')
+      .execute();
+    return rows.filter(({ receivedAt, steps }) => {
+      const afters = steps ? (JSON.parse(steps) as EscalationStep[]).map((step) => step.afterMs) : [];
+      return Date.parse(receivedAt) + Math.max(0, ...afters) <= now;
+    }).length;
   }
 
   async alert(id: string): Promise<Alert | null> {

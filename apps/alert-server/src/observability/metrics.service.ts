@@ -5,6 +5,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Current state read from the source of truth at scrape time (never drifts, survives restarts). */
 export interface MetricsStateSource {
   openAlerts(): Promise<number>;
+  /** Open alerts whose escalation's last step is due by `now` (ms since the epoch). */
+  openAlertsPastEscalation(now: number): Promise<number>;
+  /** Devices holding a valid token, with when it was made (enrollment or `device add`). */
+  tokens(): Promise<Array<{ deviceId: string; tokenCreatedAt: string }>>;
+  /** What GET /health/ready says: the store commits. */
+  ready(): Promise<boolean>;
   devices(): Promise<
     Array<{
       id: string;
@@ -146,6 +152,44 @@ export class MetricsService {
         for (const status of ['online', 'offline'] as const) {
           byStatus.set({ status }, all.filter((device) => device.status === status).length);
         }
+      },
+    });
+    const pastEscalation: Gauge = new Gauge({
+      name: 'vigie_alerts_past_escalation',
+      help: 'Alerts not yet acknowledged after the last step of their escalation was due (with no rule: since reception).',
+      registers: [this.registry],
+      collect: async () => {
+        if (this.stateSource) pastEscalation.set(await this.stateSource.openAlertsPastEscalation(Date.now()));
+      },
+    });
+    const ready: Gauge = new Gauge({
+      name: 'vigie_ready',
+      help: '1 while GET /health/ready answers 200 (the store commits), else 0.',
+      registers: [this.registry],
+      collect: async () => {
+        if (this.stateSource) ready.set((await this.stateSource.ready()) ? 1 : 0);
+      },
+    });
+    const online: Gauge<'device'> = new Gauge({
+      name: 'vigie_device_online',
+      help: 'Each known device: 1 online (heard within VIGIE_DEVICE_OFFLINE_AFTER_S), 0 offline or never seen.',
+      labelNames: ['device'] as const,
+      registers: [this.registry],
+      collect: async () => {
+        online.reset();
+        for (const device of await devices())
+          online.set({ device: device.id }, device.status === 'online' ? 1 : 0);
+      },
+    });
+    const enrolled: Gauge<'device'> = new Gauge({
+      name: 'vigie_device_enrolled_timestamp_seconds',
+      help: "Unix time each device's current token was made (enrollment or device add).",
+      labelNames: ['device'] as const,
+      registers: [this.registry],
+      collect: async () => {
+        enrolled.reset();
+        for (const { deviceId, tokenCreatedAt } of this.stateSource ? await this.stateSource.tokens() : [])
+          enrolled.set({ device: deviceId }, Date.parse(tokenCreatedAt) / 1000);
       },
     });
     const lastSeen: Gauge<'device'> = new Gauge({
