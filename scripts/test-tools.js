@@ -31,6 +31,12 @@ const TOOLS = [
     why: 'the Alertmanager notification channel (a real Alertmanager on loopback)',
   },
   {
+    check: 'promtool',
+    file: '/usr/bin/promtool',
+    pkg: 'prometheus',
+    why: "Vigie's rules (promtool test rules) and dashboard queries against a real Prometheus",
+  },
+  {
     check: 'python3',
     pkg: 'python3',
     why: 'the slow live-stream reader (apps/alert-server/test/live.e2e-spec.ts)',

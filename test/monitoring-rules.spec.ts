@@ -8,8 +8,7 @@ import { parse, stringify } from 'yaml';
  * Vigie's Prometheus rules (deploy/prometheus): promtool accepts them and their unit tests pass,
  * every alert carries what an on-call person needs (severity, summary, description, runbook) and
  * is tested both firing and not yet firing, and the example Prometheus config loads them under
- * the job name they select. promtool comes with Debian's `prometheus` package; without it, the
- * promtool checks are reported as skipped and the structural ones still run.
+ * the job name they select. promtool comes with Debian's `prometheus` package.
  */
 const root = join(__dirname, '..');
 const folder = join(root, 'deploy/prometheus');
@@ -74,17 +73,15 @@ function seconds(duration: string): number {
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0);
 }
 
-/** Everything promtool printed, then its exit status: a failed expectation shows why it failed. */
+/**
+ * Everything promtool printed, then its exit status: a failed expectation shows why it failed.
+ * `npm test` installs promtool first (scripts/test-tools.js), so a missing one fails, never skips.
+ */
 function promtool(args: string[]): string {
   const result = spawnSync('promtool', args, { encoding: 'utf8' });
+  if (result.error) return `promtool could not run (${result.error.message}): apt-get install prometheus`;
   return `${result.stdout}${result.stderr}\nexit status ${result.status}`;
 }
-
-/** `it`, or `it.skip` with the reason in its name when promtool is not installed. */
-const promtoolInstalled = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
-const withPromtool = promtoolInstalled
-  ? { it, reason: '' }
-  : { it: it.skip, reason: " (skipped: promtool is not installed; Debian's prometheus package has it)" };
 
 const rules = load<RuleFile>(rulesFile);
 const alerting = rules.groups.flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined);
@@ -93,34 +90,31 @@ const ruleTests = load<TestFile>(testsFile);
 const example = load<PrometheusConfig>(exampleFile);
 
 describe('Prometheus rules (deploy/prometheus)', () => {
-  withPromtool.it(`vigie-rules.yml passes promtool check rules with every lint${withPromtool.reason}`, () => {
+  it(`vigie-rules.yml passes promtool check rules with every lint`, () => {
     expect(promtool(['check', 'rules', '--lint=all', '--lint-fatal', rulesFile])).toMatch(/\nexit status 0$/);
   });
 
-  withPromtool.it(`vigie-rules.test.yml passes promtool test rules${withPromtool.reason}`, () => {
+  it(`vigie-rules.test.yml passes promtool test rules`, () => {
     expect(promtool(['test', 'rules', testsFile])).toMatch(/\nexit status 0$/);
   });
 
-  withPromtool.it(
-    `prometheus.example.yml passes promtool check config, its rules included${withPromtool.reason}`,
-    () => {
-      // promtool stats the credentials file and reads the rule files: check a copy in a temporary
-      // folder, beside the rules, with the token path pointing at a file that exists.
-      const scratch = mkdtempSync(join(tmpdir(), 'vigie-prometheus-'));
-      try {
-        const config = load<PrometheusConfig>(exampleFile);
-        const vigie = config.scrape_configs.find((job) => job.job_name === 'vigie')!;
-        expect(vigie.authorization?.credentials_file).toBe(tokenPath);
-        vigie.authorization!.credentials_file = join(scratch, 'vigie-metrics-token');
-        writeFileSync(join(scratch, 'vigie-metrics-token'), 'a-metrics-token-of-the-test\n');
-        writeFileSync(join(scratch, 'prometheus.yml'), stringify(config));
-        copyFileSync(rulesFile, join(scratch, 'vigie-rules.yml'));
-        expect(promtool(['check', 'config', join(scratch, 'prometheus.yml')])).toMatch(/\nexit status 0$/);
-      } finally {
-        rmSync(scratch, { recursive: true, force: true });
-      }
-    },
-  );
+  it(`prometheus.example.yml passes promtool check config, its rules included`, () => {
+    // promtool stats the credentials file and reads the rule files: check a copy in a temporary
+    // folder, beside the rules, with the token path pointing at a file that exists.
+    const scratch = mkdtempSync(join(tmpdir(), 'vigie-prometheus-'));
+    try {
+      const config = load<PrometheusConfig>(exampleFile);
+      const vigie = config.scrape_configs.find((job) => job.job_name === 'vigie')!;
+      expect(vigie.authorization?.credentials_file).toBe(tokenPath);
+      vigie.authorization!.credentials_file = join(scratch, 'vigie-metrics-token');
+      writeFileSync(join(scratch, 'vigie-metrics-token'), 'a-metrics-token-of-the-test\n');
+      writeFileSync(join(scratch, 'prometheus.yml'), stringify(config));
+      copyFileSync(rulesFile, join(scratch, 'vigie-rules.yml'));
+      expect(promtool(['check', 'config', join(scratch, 'prometheus.yml')])).toMatch(/\nexit status 0$/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 
   it('has exactly the alerts the README documents', () => {
     expect(alerting.map((rule) => rule.alert).sort()).toEqual([...ALERTS].sort());
