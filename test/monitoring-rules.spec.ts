@@ -128,6 +128,14 @@ describe('Prometheus rules (deploy/prometheus)', () => {
     expect(rule.annotations?.runbook).toBe(`README.md#${name.toLowerCase()}`);
   });
 
+  it("each alert's runbook is a section of the README, under Monitoring Vigie", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const monitoring = readme.slice(readme.indexOf('\n## Monitoring Vigie\n'));
+    const next = monitoring.indexOf('\n## ', 1);
+    const section = next === -1 ? monitoring : monitoring.slice(0, next);
+    for (const name of ALERTS) expect(section).toMatch(new RegExp(`^#### ${name}\\n\\n\\S`, 'm'));
+  });
+
   it('names the device or channel in the summary of the alerts that carry one', () => {
     for (const rule of alerting) {
       for (const label of ['device', 'channel']) {
