@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { HttpReceiver } from '../apps/alert-server/test/support/receivers/http-receiver';
 import { freePort } from './support/browser';
@@ -27,6 +27,8 @@ import { REPO_ROOT, cleanupServerProcesses, makeTempDir, request } from './suppo
  */
 
 const DASHBOARD_FILE = join(REPO_ROOT, 'deploy/grafana/vigie.json');
+const PROMETHEUS_EXAMPLE = join(REPO_ROOT, 'deploy/prometheus/prometheus.example.yml');
+const RULES_FILE = join(REPO_ROOT, 'deploy/prometheus/vigie-rules.yml');
 const PREVIEW = join(REPO_ROOT, 'test-artifacts/grafana-vigie.png');
 const METRICS_TOKEN = `metrics-${randomBytes(12).toString('hex')}`;
 /** Prometheus scrapes and evaluates every second: the rules and rate() windows settle in seconds. */
@@ -77,10 +79,11 @@ async function until<T>(
 /**
  * The Prometheus configuration an operator gets from the repository's example, with only what
  * a test must change: the target (this server's port), the token file's path, the intervals,
- * the rule file's path (absolute), and no Alertmanager (none runs here).
+ * the rule files' paths (made absolute: the example names them beside itself), and no
+ * Alertmanager (none runs here).
  */
-function configFromExample(exampleFile: string, ruleFile: string, target: string, tokenFile: string) {
-  const config = parse(readFileSync(exampleFile, 'utf8')) as {
+function configFromExample(target: string, tokenFile: string) {
+  const config = parse(readFileSync(PROMETHEUS_EXAMPLE, 'utf8')) as {
     global?: Record<string, unknown>;
     rule_files?: string[];
     alerting?: unknown;
@@ -91,52 +94,17 @@ function configFromExample(exampleFile: string, ruleFile: string, target: string
     }>;
   };
   const vigie = config.scrape_configs.find((job) => job.job_name === 'vigie');
-  if (!vigie) throw new Error(`${exampleFile} has no scrape job "vigie"`);
+  if (!vigie) throw new Error(`${PROMETHEUS_EXAMPLE} has no scrape job "vigie"`);
   if (!vigie.authorization?.credentials_file) {
-    throw new Error(`${exampleFile}: job vigie reads no credentials_file (the metrics token)`);
+    throw new Error(`${PROMETHEUS_EXAMPLE}: job vigie reads no credentials_file (the metrics token)`);
   }
   vigie.authorization.credentials_file = tokenFile;
   vigie.static_configs = [{ targets: [target] }];
   config.scrape_configs = [vigie];
   config.global = { ...config.global, scrape_interval: `${SCRAPE_S}s`, evaluation_interval: `${SCRAPE_S}s` };
-  config.rule_files = [ruleFile];
+  config.rule_files = (config.rule_files ?? []).map((file) => resolve(dirname(PROMETHEUS_EXAMPLE), file));
   delete config.alerting;
   return config;
-}
-
-/**
- * Stand-ins for deploy/prometheus/prometheus.example.yml and vigie-rules.yml, which are being
- * written beside this spec: the same shape (job `vigie`, bearer credentials_file) and the rule
- * as specified. Replaced by the repository's files once they land.
- */
-function standInPrometheusFiles(dir: string): { example: string; rules: string } {
-  const example = join(dir, 'prometheus.example.yml');
-  const rules = join(dir, 'vigie-rules.yml');
-  writeFileSync(
-    example,
-    [
-      'global: { scrape_interval: 15s, evaluation_interval: 15s }',
-      'rule_files: [vigie-rules.yml]',
-      'alerting: { alertmanagers: [{ static_configs: [{ targets: ["127.0.0.1:9093"] }] }] }',
-      'scrape_configs:',
-      '  - job_name: vigie',
-      '    metrics_path: /metrics',
-      '    authorization: { type: Bearer, credentials_file: /etc/prometheus/vigie-metrics-token }',
-      '    static_configs: [{ targets: ["localhost:3000"] }]',
-    ].join('\n'),
-  );
-  writeFileSync(
-    rules,
-    [
-      'groups:',
-      '  - name: vigie.alerts',
-      '    rules:',
-      '      - alert: VigieDeviceOffline',
-      '        expr: vigie_device_online == 0 and on (job, instance, device) vigie_device_last_seen_timestamp_seconds',
-      '        labels: { severity: critical }',
-    ].join('\n'),
-  );
-  return { example, rules };
 }
 
 /** Every metric name the dashboard may use: the contract's, those of readiness and device state, prom-client's. */
@@ -316,8 +284,9 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
     const dir = makePrometheusDir();
     const tokenFile = join(dir, 'vigie-metrics-token');
     writeFileSync(tokenFile, `${METRICS_TOKEN}\n`, { mode: 0o600 });
-    const files = standInPrometheusFiles(dir);
-    const config = configFromExample(files.example, files.rules, `127.0.0.1:${post.server.port}`, tokenFile);
+    const config = configFromExample(`127.0.0.1:${post.server.port}`, tokenFile);
+    // The example must load the repository's rules: the offline test below relies on them.
+    expect(config.rule_files).toEqual([RULES_FILE]);
     prometheus = await PrometheusProcess.start({ config, dir });
     startedAt = Date.now() / 1000;
     await accounts;
