@@ -58,6 +58,14 @@ const CONTRACT_METRICS = [
   'vigie_device_feedback_streams',
 ];
 
+/** The metrics of readiness and device state, added after the contract's first list. */
+const STATE_METRICS = [
+  'vigie_device_online',
+  'vigie_device_enrolled_timestamp_seconds',
+  'vigie_alerts_past_escalation',
+  'vigie_ready',
+];
+
 /** Buttons that keep beating, and the one whose heartbeats stop in the offline test. */
 const BEATING = ['pi-accueil', 'pi-entrepot'];
 const SILENCED = 'pi-quai';
@@ -110,10 +118,7 @@ function configFromExample(target: string, tokenFile: string) {
 /** Every metric name the dashboard may use: the contract's, those of readiness and device state, prom-client's. */
 const KNOWN_METRICS = new Set([
   ...CONTRACT_METRICS.map((name) => name.replace(/_(bucket|count)$/, '')),
-  'vigie_device_online',
-  'vigie_device_enrolled_timestamp_seconds',
-  'vigie_alerts_past_escalation',
-  'vigie_ready',
+  ...STATE_METRICS,
   'process_resident_memory_bytes',
   'nodejs_heap_size_used_bytes',
   'nodejs_eventloop_lag_p99_seconds',
@@ -208,7 +213,7 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
   let post: Post;
   let prometheus: PrometheusProcess;
   let hook: HttpReceiver;
-  /** When Prometheus started: where the preview's time range begins. */
+  /** The first scrape: where the preview's time range begins. */
   let startedAt: number;
   /** Ends the heartbeats of each button. */
   const stopBeating = new Map<string, () => void>();
@@ -288,24 +293,29 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
     // The example must load the repository's rules: the offline test below relies on them.
     expect(config.rule_files).toEqual([RULES_FILE]);
     prometheus = await PrometheusProcess.start({ config, dir });
-    startedAt = Date.now() / 1000;
     await accounts;
 
     // A first scrape before the traffic: the counters' increase() then starts from their zeros.
+    // (Prometheus's discovery hands targets over every 5 s: the first scrape comes that late.)
     await until(
       async () => ((await prometheus.targets())[0]?.health ?? 'unknown') !== 'unknown' || undefined,
       15_000,
       () => `no scrape of the server\n${prometheus.output()}`,
     );
+    startedAt = Date.now() / 1000;
     for (const id of [...BEATING, SILENCED]) beat(id, id === 'pi-entrepot' ? 3 : 0);
+    // Spread over a few scrapes: the preview's graphs then show a course, and the series a first
+    // alert creates (an escalation step) are scraped before the next alert increments them.
     const alerts: Alert[] = [];
     for (const [deviceId, type] of [
       ['pi-accueil', 'fire'],
       ['pi-entrepot', 'intrusion'],
       ['pi-quai', 'medical'],
       ['pi-accueil', 'panic'],
+      ['pi-entrepot', 'intrusion'],
     ]) {
       alerts.push(await postNew(deviceId, type));
+      await new Promise((resolve) => setTimeout(resolve, 700));
     }
     // A retry of the first (a duplicate), and a refused one (a rejection).
     const retry = await request(post.url, 'POST', '/alerts', sent.get(alerts[0].id), {
@@ -345,12 +355,12 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
     expect(target.labels).toMatchObject({ job: 'vigie', instance: `127.0.0.1:${post.server.port}` });
   });
 
-  it('has every metric of the contract in Prometheus once alerts, heartbeats and notifications happened', async () => {
+  it('has every metric of the contract and of readiness and device state in Prometheus once alerts, heartbeats and notifications happened', async () => {
     let missing: string[] = [];
     await until(
       async () => {
         const names = new Set(await prometheus.metricNames());
-        missing = CONTRACT_METRICS.filter((name) => !names.has(name));
+        missing = [...CONTRACT_METRICS, ...STATE_METRICS].filter((name) => !names.has(name));
         return missing.length === 0 || undefined;
       },
       15_000,
@@ -388,9 +398,11 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
   it('fires VigieDeviceOffline for a button that stops its heartbeats, not for those still beating', async () => {
     const offline = async () =>
       (await prometheus.alerts()).filter((a) => a.labels.alertname === 'VigieDeviceOffline');
-    // Three evaluations while every button beats: nothing pending, nothing firing.
-    await new Promise((resolve) => setTimeout(resolve, 3 * SCRAPE_S * 1000));
-    expect(await offline()).toEqual([]);
+    // Every button beats for as long as a silent one takes to fire (offline after
+    // OFFLINE_AFTER_S, then a scrape and an evaluation, and one more of each as margin):
+    // nothing pending, nothing firing.
+    await new Promise((resolve) => setTimeout(resolve, (OFFLINE_AFTER_S + 4 * SCRAPE_S) * 1000));
+    expect((await offline()).map((a) => `${a.labels.device} ${a.state}`)).toEqual([]);
 
     stopBeating.get(SILENCED)!();
     const fired = await until(

@@ -244,17 +244,24 @@ const COLORS: Record<string, string> = {
   purple: '#b877d9',
   text: '#ccccdc',
 };
+/** Grafana's classic palette, in its order. */
 const PALETTE = [
-  '#73bf69',
-  '#f2cc0c',
-  '#8ab8ff',
-  '#ff780a',
-  '#f2495c',
-  '#5794f2',
-  '#b877d9',
+  '#7eb26d',
+  '#eab839',
+  '#6ed0e0',
+  '#ef843c',
+  '#e24d42',
+  '#1f78c1',
+  '#ba43a6',
   '#705da0',
-  '#37872d',
-  '#fade2a',
+  '#508642',
+  '#cca300',
+  '#447ebc',
+  '#c15c17',
+  '#890f02',
+  '#0a437c',
+  '#6d1f62',
+  '#584477',
 ];
 
 const color = (name: string | undefined): string => (name ? (COLORS[name] ?? name) : COLORS.text);
@@ -269,6 +276,8 @@ function escapeHtml(text: string): string {
 /** A value in the panel's unit, as Grafana would roughly show it. */
 export function formatValue(value: number, unit = 'short', decimals?: number): string {
   if (Number.isNaN(value)) return 'NaN';
+  // Grafana shows local time; the preview says UTC, as its header does.
+  if (unit === 'dateTimeAsIso') return new Date(value).toISOString().slice(0, 19).replace('T', ' ');
   const fixed = (v: number, fallback: number) => {
     const digits = decimals ?? (Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : fallback);
     return v.toFixed(digits);
@@ -378,8 +387,19 @@ function colorSeries(series: Series[], panel: GrafanaPanel): void {
 function lineChart(panel: GrafanaPanel, series: Series[], box: Box, start: number, end: number): string {
   const defaults = panel.fieldConfig?.defaults ?? {};
   colorSeries(series, panel);
-  const perRow = Math.max(1, Math.floor(box.width / 190));
-  const legendHeight = 20 * Math.min(3, Math.ceil(series.length / perRow));
+  // Every series in the legend, as Grafana lists them: its rows, measured roughly (7 px a
+  // character, the swatch and gaps), take what they need below the chart.
+  let rows = series.length ? 1 : 0;
+  let used = 0;
+  for (const s of series) {
+    const width = 7 * (s.name.length + 8) + 40;
+    if (used > 0 && used + width > box.width - 16) {
+      rows++;
+      used = 0;
+    }
+    used += width;
+  }
+  const legendHeight = 20 * rows;
   const height = box.height - legendHeight;
   const [left, right, top, bottom] = [62, box.width - 10, 8, height - 20];
   const values = series.flatMap((s) => s.points.map(([, v]) => v)).filter((v) => Number.isFinite(v));
