@@ -429,4 +429,19 @@ describe('monitoring Vigie with Prometheus and the Grafana dashboard', () => {
     });
     expect(statSync(PREVIEW).size).toBeGreaterThan(20_000);
   });
+
+  it('shows the server NOT READY on the dashboard once Prometheus cannot scrape it', async () => {
+    // Last: it stops the server. The stat must not fall to "No data" when it matters most.
+    const ready = dashboardQueries(readDashboard(), { scrapeIntervalSeconds: SCRAPE_S }).find(
+      (q) => q.panel === 'Server ready',
+    )!;
+    expect((await prometheus.query(ready.expr)).map((s) => s.value?.[1])).toEqual(['1']);
+    await post.server.stop();
+    await until(
+      async () =>
+        (await prometheus.query(ready.expr)).map((s) => s.value?.[1]).join() === '0' ? true : undefined,
+      10_000,
+      () => `"${ready.expr}" still not 0 with the server stopped`,
+    );
+  });
 });
