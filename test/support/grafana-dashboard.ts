@@ -367,7 +367,7 @@ function timeAxis(start: number, end: number, x: (t: number) => number, top: num
   return parts.join('');
 }
 
-function legend(series: Series[], panel: GrafanaPanel, unit: string | undefined, decimals?: number): string {
+function legend(series: Series[], unit: string | undefined, decimals?: number): string {
   return `<div class="legend">${series
     .map((s) => {
       const last = [...s.points].reverse().find(([, v]) => !Number.isNaN(v));
@@ -436,7 +436,7 @@ function lineChart(panel: GrafanaPanel, series: Series[], box: Box, start: numbe
     parts.push(
       `<text x="${(left + right) / 2}" y="${(top + bottom) / 2}" text-anchor="middle" class="nodata">No data</text>`,
     );
-  return `<svg width="${box.width}" height="${height}">${parts.join('')}</svg>${legend(series, panel, defaults.unit, defaults.decimals)}`;
+  return `<svg width="${box.width}" height="${height}">${parts.join('')}</svg>${legend(series, defaults.unit, defaults.decimals)}`;
 }
 
 function stateTimeline(

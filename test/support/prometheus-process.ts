@@ -58,6 +58,10 @@ export interface PrometheusStartOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * One Prometheus. `stop()` (SIGTERM, then SIGKILL past its timeout) and `kill()` come from
+ * WatchedProcess; `cleanupPrometheusProcesses` in afterAll kills what a failed test left running.
+ */
 export class PrometheusProcess extends WatchedProcess {
   private constructor(
     child: ChildProcess,
