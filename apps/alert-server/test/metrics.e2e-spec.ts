@@ -298,6 +298,10 @@ describe('GET /metrics: what the alerting rules read', () => {
 
   afterAll(() => stopAndRemove(server));
 
+  it('vigie_escalations_total: every step of the longest escalation at 0 from the start, so increase() sees the first', async () => {
+    expect(family(await scrapeMetrics(url), 'vigie_escalations_total')).toEqual({ 'step=1': 0, 'step=2': 0 });
+  });
+
   it('vigie_device_online: 1 while a device is heard, 0 once silent past VIGIE_DEVICE_OFFLINE_AFTER_S', async () => {
     expectStatus(await heartbeat(url, 'pi-rules-online'), 204);
     const online = (samples: Sample[]) =>

@@ -46,6 +46,7 @@ export class NotificationsModule implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     this.metrics.knowChannels([...this.config.notify.channels.keys()]);
+    this.metrics.knowSteps(Math.max(0, ...this.config.notify.escalation.map((rule) => rule.steps.length)));
     this.scheduler.start();
   }
 

@@ -128,6 +128,11 @@ export class MetricsService {
     }
   }
 
+  /** Steps 1..`count` (the longest escalation of the file) at 0 from the start, like the channels. */
+  knowSteps(count: number): void {
+    for (let step = 1; step <= count; step++) this.escalations.inc({ step: String(step) }, 0);
+  }
+
   useStateSource(source: MetricsStateSource): void {
     this.stateSource = source;
   }
