@@ -44,6 +44,28 @@ export function activeBoard(page: Page): Promise<Array<[string | null, string | 
     );
 }
 
+export interface BoardItem {
+  kind: 'alert' | 'incident';
+  type: string | null;
+  status: string | null;
+  severity: string | null;
+  /** How many alerts the item holds (1 for an alert's own card). */
+  alerts: number;
+}
+
+/** The cards at the top level of the active board, in the page's order: alerts alone and incidents. */
+export function activeBoardItems(page: Page): Promise<BoardItem[]> {
+  return page.locator('#active-alerts > .alert-card, #active-alerts > .incident-card').evaluateAll((nodes) =>
+    nodes.map((node) => ({
+      kind: node.classList.contains('incident-card') ? ('incident' as const) : ('alert' as const),
+      type: node.getAttribute('data-type'),
+      status: node.getAttribute('data-status'),
+      severity: node.getAttribute('data-severity'),
+      alerts: node.classList.contains('incident-card') ? node.querySelectorAll('.alert-card').length : 1,
+    })),
+  );
+}
+
 export async function text(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? '';
 }
@@ -150,6 +172,22 @@ export function expectNoErrors(watched: WatchedPage, expected: string[] = []): v
   expect({ consoleErrors, pageErrors: watched.pageErrors }).toEqual({ consoleErrors: [], pageErrors: [] });
 }
 
+/** The incident card holding an alert's card, if the alert was pressed with others of its type. */
+export function incidentOf(page: Page, id: string): Locator {
+  return page.locator(`#active-alerts .incident-card:has(.alert-card[data-alert-id="${id}"])`);
+}
+
+/** Opens, as an operator would, the list of the incident an alert's card is in (if it is in one). */
+export async function reveal(page: Page, id: string): Promise<void> {
+  await card(page, id).waitFor({ state: 'attached' });
+  const incident = incidentOf(page, id);
+  if ((await incident.count()) === 0) return;
+  const list = incident.locator('details.incident-alerts');
+  if (!(await list.evaluate((details) => (details as HTMLDetailsElement).open)))
+    await list.locator('summary').first().click();
+  await card(page, id).waitFor();
+}
+
 /** Acknowledges or resolves through the card, with a note, as the page's operator. */
 export async function handle(
   page: Page,
@@ -157,6 +195,7 @@ export async function handle(
   action: 'acknowledge' | 'resolve',
   note: string,
 ): Promise<void> {
+  await reveal(page, id);
   const target = card(page, id);
   await target.locator('.alert-note').fill(note);
   await target.locator(`button.${action}`).click();

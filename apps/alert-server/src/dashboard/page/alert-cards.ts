@@ -8,14 +8,13 @@ import { CardTimelines, timelineSection } from './timeline';
 export type ActionHandler = (alert: Alert, action: AlertAction, card: HTMLElement) => void;
 
 /**
- * Draws the active alerts into #active-alerts. Cards are kept and updated in place (not
- * redrawn) so a note being typed, or the keyboard focus, survives live updates.
+ * The card of each active alert. Cards are kept and updated in place (not redrawn) so a note
+ * being typed, or the keyboard focus, survives live updates; ActiveBoard places them.
  */
 export class AlertCards {
   private readonly cards = new Map<string, HTMLElement>();
   /** Notes typed before the board was cleared (session ended), put back when the card returns. */
   private pendingDrafts = new Map<string, string>();
-  private readonly empty = el('p', { class: 'empty' }, t('noActiveAlerts'));
 
   constructor(
     private readonly container: HTMLElement,
@@ -23,35 +22,29 @@ export class AlertCards {
     private readonly timelines: CardTimelines,
   ) {}
 
-  render(alerts: Alert[]): void {
-    const ids = new Set(alerts.map((alert) => alert.id));
+  /** The card of `alert`, made or brought up to date; the caller places it. */
+  card(alert: Alert): HTMLElement {
+    let card = this.cards.get(alert.id);
+    if (!card) {
+      card = this.create(alert);
+      this.cards.set(alert.id, card);
+    }
+    // The same object means nothing changed: no DOM write, no style work, for 200 cards an event.
+    if (this.latest.get(card) !== alert) this.update(card, alert);
+    return card;
+  }
+
+  /** Removes the cards of alerts no longer active; true when the keyboard focus was in one. */
+  prune(active: ReadonlySet<string>): boolean {
     let focusRemoved = false;
     for (const [id, card] of this.cards) {
-      if (!ids.has(id)) {
-        focusRemoved ||= card.contains(document.activeElement);
-        card.remove();
-        this.cards.delete(id);
-        this.timelines.detach(id);
-      }
+      if (active.has(id)) continue;
+      focusRemoved ||= card.contains(document.activeElement);
+      card.remove();
+      this.cards.delete(id);
+      this.timelines.detach(id);
     }
-    let previous: HTMLElement | null = null;
-    for (const alert of alerts) {
-      let card = this.cards.get(alert.id);
-      if (!card) {
-        card = this.create(alert);
-        this.cards.set(alert.id, card);
-      }
-      this.update(card, alert);
-      const expectedNext: ChildNode | null = previous ? previous.nextSibling : this.container.firstChild;
-      // Move only when out of place: moving a node takes the keyboard focus away from it.
-      if (expectedNext !== card) this.container.insertBefore(card, expectedNext);
-      previous = card;
-    }
-    if (alerts.length === 0) this.container.append(this.empty);
-    else this.empty.remove();
-    // A keyboard user whose card went away (resolved here or elsewhere) goes on from the board.
-    if (focusRemoved) this.container.focus();
-    this.tick();
+    return focusRemoved;
   }
 
   /**
@@ -91,7 +84,9 @@ export class AlertCards {
     for (const card of this.cards.values()) {
       const age = card.querySelector<HTMLElement>('.alert-age');
       const pressed = Number(card.dataset.pressedAt);
-      if (age) age.textContent = since(new Date(pressed).toISOString(), now);
+      const text = since(new Date(pressed).toISOString(), now);
+      // Written only when it changes: a text write costs a style pass, 200 cards every second.
+      if (age && age.textContent !== text) age.textContent = text;
     }
   }
 
@@ -99,7 +94,12 @@ export class AlertCards {
     const noteId = `note-${alert.id}`;
     const card = el(
       'article',
-      { class: 'alert-card', 'data-alert-id': alert.id, 'data-type': alert.type },
+      {
+        class: 'alert-card',
+        'data-alert-id': alert.id,
+        'data-type': alert.type,
+        'data-severity': alert.severity,
+      },
       el(
         'header',
         { class: 'alert-head' },

@@ -1,5 +1,6 @@
 import type { Alert } from '@app/contracts/wire';
 import { ActiveAlerts } from './active-alerts';
+import { ActiveBoard } from './active-board';
 import { AddDeviceForm } from './add-device';
 import { AlertCards } from './alert-cards';
 import { Alarm } from './alarm';
@@ -20,10 +21,13 @@ import { drawChart, loadChartData } from './chart';
 import { DevicesPanel } from './devices-panel';
 import { byId, el } from './dom';
 import { History } from './history';
+import { IncidentCards } from './incident-cards';
+import type { Incident } from './incidents';
 import { t, translateStatic } from './i18n';
 import { LiveStream, followEvents } from './live';
 import { RefreshSchedule } from './refresh-schedule';
 import { CardTimelines } from './timeline';
+import { mapLimited } from './timeline-data';
 import { OPERATOR_KEY, SignInScreen } from './sign-in';
 
 const DEVICES_REFRESH_MS = 30_000;
@@ -111,8 +115,12 @@ const cards = new AlertCards(
   (alert, action, card) => void act(alert, action, card),
   timelines,
 );
+const incidentCards = new IncidentCards(
+  (incident, action, element) => void actOnAll(incident, action, element),
+);
+const activeBoard = new ActiveBoard(byId('active-alerts'), cards, incidentCards);
 const active = new ActiveAlerts(() => {
-  cards.render(active.list());
+  activeBoard.render(active.list());
   const open = active.openCount;
   document.title = open > 0 ? `(${open}) Vigie` : 'Vigie';
   byId('active-count').textContent = String(active.list().length);
@@ -147,6 +155,61 @@ async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promis
     const acknowledge = card.querySelector<HTMLButtonElement>('button.acknowledge');
     if (current && acknowledge) acknowledge.disabled = current.status !== 'open';
     if (hadFocus && screen === 'board') cards.restoreFocus(card);
+  }
+}
+
+/** At most this many requests at once for "acknowledge all": quick, without a burst of 40. */
+const ALL_AT_ONCE = 4;
+
+/**
+ * "Acknowledge all" or "Resolve all" on an incident card: each alert handled on its own request,
+ * so the server records each one under the operator with the note, as if done card by card.
+ * Those that fail are named by count with the first error; the others are done.
+ */
+async function actOnAll(incident: Incident, action: AlertAction, element: HTMLElement): Promise<void> {
+  const error = element.querySelector<HTMLElement>(':scope > .alert-error');
+  const note = element.querySelector<HTMLTextAreaElement>(':scope > .alert-actions .alert-note');
+  const by = access?.kind === 'session' ? null : operator.value.trim();
+  if (error) error.textContent = '';
+  if (by === '') {
+    if (error) error.textContent = t('nameRequired');
+    operator.focus();
+    return;
+  }
+  const targets = incident.alerts.filter((alert) => action === 'resolve' || alert.status === 'open');
+  const hadFocus = element.contains(document.activeElement);
+  const buttons = element.querySelectorAll<HTMLButtonElement>(':scope > .alert-actions button');
+  element.dataset.busy = 'true';
+  buttons.forEach((button) => (button.disabled = true));
+  const failures: unknown[] = [];
+  try {
+    await mapLimited(targets, ALL_AT_ONCE, async (alert) => {
+      try {
+        const updated = await handleAlert(alert.id, action, by, note?.value.trim() ?? '');
+        active.apply(updated);
+        history.add(updated);
+      } catch (caught) {
+        failures.push(caught);
+      }
+    });
+    if (failures.length === 0 && note) note.value = '';
+    if (failures.length > 0 && error) {
+      error.textContent = t('incidentActionFailed', {
+        action: t(action).toLowerCase(),
+        failed: failures.length,
+        n: targets.length,
+        error: failure(failures[0]),
+      });
+    }
+  } finally {
+    delete element.dataset.busy;
+    buttons.forEach((button) => (button.disabled = false));
+    if (element.isConnected) {
+      const current = incidentCards.current(element);
+      const acknowledgeAll = element.querySelector<HTMLButtonElement>('button.acknowledge-all');
+      if (acknowledgeAll) acknowledgeAll.disabled = !current.alerts.some((alert) => alert.status === 'open');
+    }
+    if (hadFocus && screen === 'board') cards.restoreFocus(element);
   }
 }
 
