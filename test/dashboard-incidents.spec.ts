@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserSession } from './support/browser';
-import { Dashboards, activeBoardItems, expectNoErrors, incidentOf, reveal } from './support/dashboard-page';
+import {
+  Dashboards,
+  activeBoardItems,
+  expectNoErrors,
+  expectNoSidewaysScroll,
+  incidentOf,
+  reveal,
+  smallTargets,
+} from './support/dashboard-page';
 import {
   Alert,
   AlertBody,
@@ -175,6 +183,28 @@ describe('the security post at scale: 300 devices, a 40-alert incident (browser)
     expect(
       await fireIncident.locator(`.alert-card[data-alert-id="${fireA[3].id}"]`).getAttribute('data-status'),
     ).toBe('acknowledged');
+    expectNoErrors(watched);
+  });
+
+  it('speaks French and fits a touch tablet: the incident in French, no sideways scroll, targets of 44 px, a tap opens its list', async () => {
+    const watched = await dashboards.open(post, cookie, {
+      locale: 'fr-FR',
+      viewport: { width: 1024, height: 768 },
+      hasTouch: true,
+    });
+    const { page } = watched;
+    const fireIncident = incidentOf(page, fireA[0].id);
+    await fireIncident.waitFor();
+    expect(await fireIncident.locator('.incident-count').textContent()).toBe('30 alertes');
+    expect(await fireIncident.locator('button.resolve-all').textContent()).toBe('Tout résoudre (30)');
+    expect(await fireIncident.locator(':scope > details > summary').textContent()).toBe(
+      'Les 30 alertes, une par une',
+    );
+    await expectNoSidewaysScroll(page);
+    expect(await smallTargets(page.locator('#active-alerts :is(button, textarea, summary)'), 44)).toEqual([]);
+    await fireIncident.locator(':scope > details > summary').tap();
+    await page.locator(`.alert-card[data-alert-id="${fireA[5].id}"]`).waitFor();
+    await expectNoSidewaysScroll(page);
     expectNoErrors(watched);
   });
 
