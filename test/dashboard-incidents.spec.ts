@@ -7,6 +7,7 @@ import {
   expectNoErrors,
   expectNoSidewaysScroll,
   incidentOf,
+  requestsMatching,
   reveal,
   smallTargets,
 } from './support/dashboard-page';
@@ -205,6 +206,33 @@ describe('the security post at scale: 300 devices, a 40-alert incident (browser)
     await fireIncident.locator(':scope > details > summary').tap();
     await page.locator(`.alert-card[data-alert-id="${fireA[5].id}"]`).waitFor();
     await expectNoSidewaysScroll(page);
+    expectNoErrors(watched);
+  });
+
+  it("reads the timelines of an incident's alerts when its list opens, not periodically while nobody sees them", async () => {
+    const watched = await dashboards.open(post, cookie, { viewport: SCREEN });
+    const { page } = watched;
+    const fireIds = new Set(fireA.map((alert) => alert.id));
+    const timelineOf = (url: string) => /\/alerts\/([^/]+)\/timeline$/.exec(new URL(url).pathname)?.[1];
+    const reads = requestsMatching(page, (url) => fireIds.has(timelineOf(url) ?? ''));
+    const otherReads = requestsMatching(page, (url) => !fireIds.has(timelineOf(url) ?? fireA[0].id));
+    const fireIncident = incidentOf(page, fireA[0].id);
+    await fireIncident.waitFor();
+    // Each card reads its timeline once when it is made.
+    await page.waitForFunction(() => document.querySelectorAll('.alert-timeline[data-loaded]').length >= 40);
+    const before = reads.length;
+    const othersBefore = otherReads.length;
+    // The periodic re-read (every 10 s) takes the cards in view, not those in the closed list.
+    await page.waitForTimeout(11_000);
+    const inView = await page.locator('#active-alerts > .alert-card').count();
+    expect(inView).toBeGreaterThan(0);
+    expect(otherReads.length - othersBefore).toBeGreaterThanOrEqual(inView);
+    expect(reads.length).toBe(before);
+    await fireIncident.locator(':scope > details > summary').click();
+    for (let waited = 0; reads.length - before < 30 && waited < 5_000; waited += 50)
+      await page.waitForTimeout(50);
+    await page.waitForTimeout(300); // and no more than once each
+    expect(reads.length - before).toBe(30);
     expectNoErrors(watched);
   });
 

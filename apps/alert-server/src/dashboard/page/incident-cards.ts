@@ -20,7 +20,11 @@ export class IncidentCards {
   private readonly elements = new Map<string, HTMLElement>();
   private readonly latest = new WeakMap<HTMLElement, Incident>();
 
-  constructor(private readonly onAction: IncidentActionHandler) {}
+  constructor(
+    private readonly onAction: IncidentActionHandler,
+    /** The list of an incident was opened: its alerts' cards come into view. */
+    private readonly onOpen: (alertIds: string[]) => void,
+  ) {}
 
   /** The card of `incident`, its alerts' cards placed inside, most urgent first. */
   card(incident: Incident, cards: AlertCards): HTMLElement {
@@ -105,6 +109,10 @@ export class IncidentCards {
     });
     element.querySelector('button.resolve-all')?.addEventListener('click', () => {
       this.onAction(this.current(element), 'resolve', element);
+    });
+    const list = element.querySelector('details.incident-alerts') as HTMLDetailsElement;
+    list.addEventListener('toggle', () => {
+      if (list.open) this.onOpen(this.current(element).alerts.map((alert) => alert.id));
     });
     return element;
   }

@@ -117,6 +117,7 @@ const cards = new AlertCards(
 );
 const incidentCards = new IncidentCards(
   (incident, action, element) => void actOnAll(incident, action, element),
+  (alertIds) => timelines.refresh(alertIds),
 );
 const activeBoard = new ActiveBoard(byId('active-alerts'), cards, incidentCards);
 const active = new ActiveAlerts(() => {
