@@ -122,6 +122,23 @@ const en = {
   ackDelay: 'Time to acknowledge',
   channelsNotified: 'Channels notified',
   exportingProgress: 'Exporting… {done}/{total}',
+  // Devices that need attention (hundreds of buttons: problems listed, the rest counted and searched).
+  deviceCounts: 'Devices by state',
+  countNeverSeen: 'Never seen',
+  countBacklog: 'Backlog',
+  countOutdated: 'Outdated agent',
+  neverSeenState: 'Never seen',
+  needAttention: 'Need attention',
+  noProblems: 'No device needs attention ({n} online).',
+  problemsMore: '{n} more need attention: find them with the search below.',
+  problemBadge: 'Devices that need attention: {n}',
+  offlineSince: 'No news since {at} ({age})',
+  spoolBacklog: 'Backlog: {n} alerts waiting to be sent',
+  searchDevices: 'Find a device (id or location)',
+  searchPlaceholder: 'e.g. room 12',
+  searchFound: 'Devices found: {n}',
+  searchNone: 'No device matches “{q}”',
+  searchMore: 'Devices found: {n}, the first {shown} shown: type more to narrow the search',
 };
 
 export type MessageKey = keyof typeof en;
@@ -250,6 +267,23 @@ const fr: Record<MessageKey, string> = {
   copied: 'Copiée.',
   copyByHand: 'Sélectionnez la commande et copiez-la (ce navigateur ne permet pas de copier ici).',
   addFailed: 'Impossible de créer la commande : {error}',
+  // Boîtiers à vérifier (des centaines de boutons : les problèmes listés, le reste compté et cherché).
+  deviceCounts: 'Boîtiers par état',
+  countNeverSeen: 'Jamais vus',
+  countBacklog: 'En attente d’envoi',
+  countOutdated: 'Agent ancien',
+  neverSeenState: 'Jamais vu',
+  needAttention: 'À vérifier',
+  noProblems: 'Aucun boîtier à vérifier ({n} en ligne).',
+  problemsMore: '{n} autres à vérifier : trouvez-les avec la recherche ci-dessous.',
+  problemBadge: 'Boîtiers à vérifier : {n}',
+  offlineSince: 'Sans nouvelles depuis le {at} ({age})',
+  spoolBacklog: 'En attente : {n} alertes pas encore transmises',
+  searchDevices: 'Chercher un boîtier (identifiant ou lieu)',
+  searchPlaceholder: 'par ex. salle 12',
+  searchFound: 'Boîtiers trouvés : {n}',
+  searchNone: 'Aucun boîtier ne correspond à « {q} »',
+  searchMore: 'Boîtiers trouvés : {n}, les {shown} premiers affichés : précisez la recherche',
 };
 
 /** French when the browser's language starts with "fr", English otherwise. */

@@ -215,10 +215,20 @@ async function actOnAll(incident: Incident, action: AlertAction, element: HTMLEl
 }
 
 // Devices.
-const devices = new DevicesPanel(byId('devices'), () => {
-  history.setDevices(devices.list().map((device) => device.id));
-  byId('offline-count').textContent = String(devices.offlineCount);
-});
+// The history's device filter is rebuilt only when a device appears or goes: with a thousand
+// buttons, rebuilding its options on every live event would cost more than the event itself.
+const devices = new DevicesPanel(
+  {
+    badge: byId('device-problem-count'),
+    counts: byId('device-counts'),
+    problems: byId('device-problems'),
+    problemsStatus: byId('device-problems-status'),
+    search: byId<HTMLInputElement>('device-search'),
+    results: byId('device-results'),
+    resultsStatus: byId('device-search-status'),
+  },
+  (ids) => history.setDevices(ids),
+);
 // The device is listed once its Pi used the code (never seen until it speaks): the periodic
 // re-read of the devices, or its first heartbeat's live event, shows it.
 const addDevice = new AddDeviceForm();
