@@ -18,8 +18,10 @@ import {
   handle,
   historyRow,
   incidentOf,
+  problemBadge,
   requestsMatching,
   reveal,
+  searchDevices,
   signInWithForm,
   SIGN_IN_PROBES,
   smallTargets,
@@ -295,19 +297,26 @@ describe('security-post dashboard (browser)', () => {
     expectNoErrors(watched);
   });
 
-  it('shows a device that stops its heartbeats as offline', async () => {
+  it('shows a device that stops its heartbeats as offline, among the devices that need attention', async () => {
     const stopBeating = keepBeating(main, [[PARKING, 'Parking, niveau -1']]);
     const watched = await dashboards.open(main, marie).catch((error: unknown) => {
       stopBeating();
       throw error;
     });
+    const { page } = watched;
     try {
-      await deviceRow(watched.page, PARKING, 'online').waitFor();
+      // Online, it has no row among the problems: the search finds it.
+      await searchDevices(page, PARKING);
+      await deviceRow(page, PARKING, 'online', 'results').waitFor();
+      expect(await deviceRow(page, PARKING).count()).toBe(0);
     } finally {
       stopBeating();
     }
     // VIGIE_DEVICE_OFFLINE_AFTER_S=2: offline about 2 s after the last heartbeat.
-    await deviceRow(watched.page, PARKING, 'offline').waitFor();
+    const offline = deviceRow(page, PARKING, 'offline');
+    await offline.waitFor();
+    expect(await text(offline.locator('.device-last-seen'))).toMatch(/^No news since .+ \(\d+ s ago\)$/);
+    await deviceRow(page, PARKING, 'offline', 'results').waitFor();
     expectNoErrors(watched);
   });
 
@@ -382,8 +391,12 @@ describe('security-post dashboard (browser)', () => {
     expect(await text(old.locator('.device-outdated'))).toBe(
       `agent ${current} available: run the install command again`,
     );
-    await deviceRow(watched.page, 'pi-new-02').waitFor();
-    expect(await deviceRow(watched.page, 'pi-new-02').locator('.device-outdated').count()).toBe(0);
+    // Up to date: not marked (found by the search, whether it is still online or not).
+    await searchDevices(watched.page, 'pi-new-02');
+    const fresh = deviceRow(watched.page, 'pi-new-02', undefined, 'results');
+    await fresh.waitFor();
+    expect(await text(fresh.locator('.device-version'))).toBe(`Agent ${current}`);
+    expect(await fresh.locator('.device-outdated').count()).toBe(0);
     expectNoErrors(watched);
   });
 
@@ -642,7 +655,12 @@ describe('security-post dashboard (browser)', () => {
       await card(page, medical.id, 'acknowledged').waitFor();
       await historyRow(page, earlier.id).waitFor({ state: 'attached' });
       await deviceRow(page, silent[0], 'offline').waitFor();
-      for (const [id] of live) await deviceRow(page, id, 'online').waitFor();
+      // The live ones are counted, not listed: only the silent one needs attention.
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-count="online"] .device-count-n')?.textContent === String(n),
+        live.length,
+      );
+      expect(await text(problemBadge(page))).toBe('1');
       await waitTitleCount(page, 4);
       expect(await text(page.locator('#sign-out'))).toBe('Se déconnecter');
 

@@ -17,9 +17,28 @@ export function historyRow(page: Page, id: string): Locator {
   return page.locator(`#history .history-row[data-alert-id="${id}"]`);
 }
 
-export function deviceRow(page: Page, id: string, status?: 'online' | 'offline'): Locator {
+/**
+ * A device's row: in the list of devices that need attention (the default: healthy devices
+ * have no row there), or in the results of the devices search.
+ */
+export function deviceRow(
+  page: Page,
+  id: string,
+  status?: 'online' | 'offline',
+  list: 'problems' | 'results' = 'problems',
+): Locator {
   const withStatus = status ? `[data-status="${status}"]` : '';
-  return page.locator(`#devices .device[data-device-id="${id}"]${withStatus}`);
+  return page.locator(`#device-${list} .device[data-device-id="${id}"]${withStatus}`);
+}
+
+/** Types `query` in the devices search (replacing what was there); its results follow. */
+export async function searchDevices(page: Page, query: string): Promise<void> {
+  await page.locator('#device-search').fill(query);
+}
+
+/** The devices badge: how many devices need attention. */
+export function problemBadge(page: Page): Locator {
+  return page.locator('#device-problem-count');
 }
 
 export async function waitConnected(page: Page, timeout = UI_TIMEOUT_MS): Promise<void> {
