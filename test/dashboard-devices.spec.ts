@@ -5,10 +5,12 @@ import {
   Dashboards,
   deviceRow,
   expectNoErrors,
+  expectNoSidewaysScroll,
   focused,
   problemBadge,
   requestsMatching,
   searchDevices,
+  smallTargets,
   tabTo,
   text,
 } from './support/dashboard-page';
@@ -319,12 +321,28 @@ describe('devices panel with 300 buttons (browser)', () => {
       'Never seen: not installed or not started yet',
     );
     expect(await text(deviceRow(page, BACKLOG[0], 'online').locator('.device-spool'))).toBe(
-      'Backlog: 3 alerts waiting to be sent',
+      'Backlog: 3 waiting to be sent',
     );
     expect(await text(deviceRow(page, OUTDATED[0], 'online').locator('.device-outdated'))).toBe(
       `agent ${currentAgent} available: run the install command again`,
     );
     expect(fleet!.failures).toEqual([]);
+    expectNoErrors(watched, LAB_PROBES);
+  });
+
+  it('fits a 768×1024 touch tablet with the problems and a search shown: no sideways scroll, 44 px targets', async () => {
+    await makeProblems();
+    const watched = await dashboards.open(lab, null, {
+      viewport: { width: 768, height: 1024 },
+      hasTouch: true,
+    });
+    const { page } = watched;
+    await waitCounts(page, { neverSeen: 3, backlog: 2 });
+    await page.locator('#device-search').tap();
+    await page.keyboard.type('salle');
+    await deviceRow(page, MUSIQUE, 'online', 'results').waitFor();
+    await expectNoSidewaysScroll(page);
+    expect(await smallTargets(page.locator('#devices input, #devices button'), 44)).toEqual([]);
     expectNoErrors(watched, LAB_PROBES);
   });
 
@@ -338,9 +356,7 @@ describe('devices panel with 300 buttons (browser)', () => {
       'Chercher un boîtier (identifiant ou lieu)',
     );
     expect(await text(page.locator('[data-count="neverSeen"] span[data-i18n]'))).toBe('Jamais vus');
-    expect(await text(deviceRow(page, BACKLOG[0]).locator('.device-spool'))).toBe(
-      'En attente : 3 alertes pas encore transmises',
-    );
+    expect(await text(deviceRow(page, BACKLOG[0]).locator('.device-spool'))).toBe('En attente d’envoi : 3');
     await searchDevices(page, 'réfectoire');
     await deviceRow(page, REFECTOIRE, 'online', 'results').waitFor();
     expect(await text(page.locator('#device-search-status'))).toBe('Boîtiers trouvés : 1');
