@@ -18,13 +18,15 @@ const { chromium } = require('playwright-core');
 const { alertBody } = require('./lib/alert-data');
 const { print, machine, machineLine, table, ms, verdict } = require('./lib/report');
 const { assertServerBuilt, startAlertServer } = require('./lib/server-process');
-const { addOperator, provisionDeviceTokens } = require('./lib/device-tokens');
+const { addOperator, addSessions, provisionDeviceTokens } = require('./lib/device-tokens');
+const { MAX_STREAMS_PER_SESSION } = require('../apps/alert-server/src/live/stream-quota');
 
 /**
  * The server runs as in production (VIGIE_AUTH=required): each POST carries its device's
- * token, the streams and the page an operator's session cookie.
+ * token, the page an operator's session cookie, the streams one of `streamCookies`: a session
+ * may hold only MAX_STREAMS_PER_SESSION streams, so 200 streams are as many browsers' sessions.
  */
-const credentials = { tokens: new Map(), cookie: '' };
+const credentials = { tokens: new Map(), cookie: '', streamCookies: [] };
 const OPERATOR = { name: 'bench', password: 'bench-operator-password' };
 
 async function signIn(baseUrl) {
@@ -87,11 +89,11 @@ const count = (n) => n.toLocaleString('en-US');
  * message, `at` being performance.now() when its chunk arrived (before any parsing).
  * Resolves once the server's greeting (`: connected`) is in, so the stream is subscribed.
  */
-function openStream(baseUrl, onEvent) {
+function openStream(baseUrl, cookie, onEvent) {
   return new Promise((resolve, reject) => {
     const request = http.get(`${baseUrl}/events`, {
       agent: false,
-      headers: { accept: 'text/event-stream', cookie: credentials.cookie },
+      headers: { accept: 'text/event-stream', cookie },
     });
     request.once('error', reject);
     request.once('response', (response) => {
@@ -236,10 +238,14 @@ async function measureStreams(server, agent) {
   const streams = [];
   for (let index = 0; index < STREAMS; index++) {
     streams.push(
-      await openStream(server.url, (name, data, at) => {
-        if (name !== 'alert.created') return;
-        deliveries.receive(index, JSON.parse(data).id, at);
-      }),
+      await openStream(
+        server.url,
+        credentials.streamCookies[Math.floor(index / MAX_STREAMS_PER_SESSION)],
+        (name, data, at) => {
+          if (name !== 'alert.created') return;
+          deliveries.receive(index, JSON.parse(data).id, at);
+        },
+      ),
     );
   }
 
@@ -419,6 +425,11 @@ async function main() {
     const sqlitePath = path.join(dir, 'live.db');
     credentials.tokens = provisionDeviceTokens(sqlitePath);
     addOperator(sqlitePath, OPERATOR.name, OPERATOR.password);
+    credentials.streamCookies = addSessions(
+      sqlitePath,
+      OPERATOR.name,
+      Math.ceil(STREAMS / MAX_STREAMS_PER_SESSION),
+    );
     server = await startAlertServer(sqlitePath, { env: { VIGIE_AUTH: 'required' } });
     credentials.cookie = await signIn(server.url);
     streams = await measureStreams(server, agent);

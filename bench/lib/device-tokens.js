@@ -50,4 +50,34 @@ function addOperator(sqlitePath, name, password) {
   });
 }
 
-module.exports = { addOperator, provisionDeviceTokens };
+/**
+ * `count` signed-in sessions of operator `name` (made by addOperator), written straight into the
+ * store as POST /auth/login would (the SHA-256 of a random `vgs_` secret): sign-ins are limited
+ * to ten a minute per address, and a session may hold only a few streams.
+ * @returns {string[]} the `cookie` header of each
+ */
+function addSessions(sqlitePath, name, count) {
+  const db = new Database(sqlitePath);
+  const insert = db.prepare(
+    'insert into sessions (id_hash, operator_id, created_at, expires_at) values (?, ?, ?, ?)',
+  );
+  const now = new Date();
+  const expires = new Date(now.getTime() + 24 * 3600_000).toISOString();
+  const cookies = [];
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const secret = `vgs_${randomBytes(32).toString('base64url')}`;
+      insert.run(
+        createHash('sha256').update(secret).digest('hex'),
+        name.trim().toLowerCase(),
+        now.toISOString(),
+        expires,
+      );
+      cookies.push(`vigie_session=${secret}`);
+    }
+  })();
+  db.close();
+  return cookies;
+}
+
+module.exports = { addOperator, addSessions, provisionDeviceTokens };
