@@ -40,7 +40,6 @@ export class ActiveBoard {
     else this.empty.remove();
     // A keyboard user whose card went away (resolved here or elsewhere) goes on from the board.
     if (focusRemoved) this.container.focus();
-    this.tick(now);
   }
 
   tick(now = Date.now()): void {

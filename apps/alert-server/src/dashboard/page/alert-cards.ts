@@ -28,6 +28,8 @@ export class AlertCards {
     if (!card) {
       card = this.create(alert);
       this.cards.set(alert.id, card);
+      // Its age at once; the others' are moved on by the 1 s tick, not by every live event.
+      this.tickCard(card, Date.now());
     }
     // The same object means nothing changed: no DOM write, no style work, for 200 cards an event.
     if (this.latest.get(card) !== alert) this.update(card, alert);
@@ -81,13 +83,15 @@ export class AlertCards {
 
   /** Refreshes the "time since the press" of every card (called every second). */
   tick(now = Date.now()): void {
-    for (const card of this.cards.values()) {
-      const age = card.querySelector<HTMLElement>('.alert-age');
-      const pressed = Number(card.dataset.pressedAt);
-      const text = since(new Date(pressed).toISOString(), now);
-      // Written only when it changes: a text write costs a style pass, 200 cards every second.
-      if (age && age.textContent !== text) age.textContent = text;
-    }
+    for (const card of this.cards.values()) this.tickCard(card, now);
+  }
+
+  private tickCard(card: HTMLElement, now: number): void {
+    const age = card.querySelector<HTMLElement>('.alert-age');
+    const pressed = Number(card.dataset.pressedAt);
+    const text = since(new Date(pressed).toISOString(), now);
+    // Written only when it changes: a text write costs a style pass, 200 cards every second.
+    if (age && age.textContent !== text) age.textContent = text;
   }
 
   private create(alert: Alert): HTMLElement {

@@ -29,12 +29,15 @@ export class IncidentCards {
   /** The card of `incident`, its alerts' cards placed inside, most urgent first. */
   card(incident: Incident, cards: AlertCards): HTMLElement {
     let element = this.elements.get(incident.key);
+    const made = !element;
     if (!element) {
       element = this.create(incident);
       this.elements.set(incident.key, element);
     }
     this.latest.set(element, incident);
     this.update(element, incident);
+    // Its age at once; after that the 1 s tick moves it on.
+    if (made) this.tickOne(element, Date.now());
     const list = element.querySelector('.incident-list') as HTMLElement;
     let previous: HTMLElement | null = null;
     for (const alert of incident.alerts) {
@@ -63,13 +66,15 @@ export class IncidentCards {
   }
 
   tick(now = Date.now()): void {
-    for (const element of this.elements.values()) {
-      const age = element.querySelector<HTMLElement>('.incident-age');
-      const first = this.latest.get(element)?.firstPressAt;
-      if (!age || first === undefined) continue;
-      const text = since(new Date(first).toISOString(), now);
-      if (age.textContent !== text) age.textContent = text;
-    }
+    for (const element of this.elements.values()) this.tickOne(element, now);
+  }
+
+  private tickOne(element: HTMLElement, now: number): void {
+    const age = element.querySelector<HTMLElement>('.incident-age');
+    const first = this.latest.get(element)?.firstPressAt;
+    if (!age || first === undefined) return;
+    const text = since(new Date(first).toISOString(), now);
+    if (age.textContent !== text) age.textContent = text;
   }
 
   private create(incident: Incident): HTMLElement {

@@ -29,11 +29,9 @@ export function buildingOf(location: string | null | undefined): string | null {
   return building ? building : null;
 }
 
-/** Buildings compared as a person reads them: case, accents and spacing aside. */
-function sameBuilding(a: string, b: string): boolean {
-  const key = (text: string) =>
-    text.normalize('NFD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').toLowerCase();
-  return key(a) === key(b);
+/** A building as a person reads it: case, accents and spacing aside. */
+function buildingKey(building: string): string {
+  return building.normalize('NFD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').toLowerCase();
 }
 
 /**
@@ -47,6 +45,8 @@ export function groupIncidents(alerts: readonly Alert[], now = Date.now()): Inci
   interface Forming {
     type: AlertType;
     building: string | null;
+    /** buildingKey of `building`, made once: this runs at every live event. */
+    buildingKey: string | null;
     alerts: Alert[];
     firstPressAt: number;
     lastPressAt: number;
@@ -58,10 +58,11 @@ export function groupIncidents(alerts: readonly Alert[], now = Date.now()): Inci
   for (const alert of byPress) {
     const at = pressedAt(alert, now);
     const building = buildingOf(alert.location);
+    const key = building === null ? null : buildingKey(building);
     let joined: Forming | undefined;
     for (const incident of forming) {
       if (incident.type !== alert.type || at - incident.lastPressAt > INCIDENT_WINDOW_MS) continue;
-      if (building && incident.building && !sameBuilding(building, incident.building)) continue;
+      if (key !== null && incident.buildingKey !== null && key !== incident.buildingKey) continue;
       // The one pressed last wins: a press continues the incident it came closest after.
       if (!joined || incident.lastPressAt > joined.lastPressAt) joined = incident;
     }
@@ -69,8 +70,16 @@ export function groupIncidents(alerts: readonly Alert[], now = Date.now()): Inci
       joined.alerts.push(alert);
       joined.lastPressAt = at;
       joined.building ??= building;
+      joined.buildingKey ??= key;
     } else {
-      forming.push({ type: alert.type, building, alerts: [alert], firstPressAt: at, lastPressAt: at });
+      forming.push({
+        type: alert.type,
+        building,
+        buildingKey: key,
+        alerts: [alert],
+        firstPressAt: at,
+        lastPressAt: at,
+      });
     }
   }
   return forming
