@@ -59,10 +59,8 @@ function uuidv7(ms = Date.now()) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The body a button agent posts: the id it made at press time and what the press means. */
-function alertBody(now = Date.now(), devices = DEVICES) {
-  const device = pick(devices);
-  const type = pick(TYPE_TABLE);
+/** The body `device`'s agent posts for a press of `type` at `triggeredAt` (ms), its id made at `now`. */
+function alertBodyFor(device, type, triggeredAt, now = Date.now()) {
   return {
     id: uuidv7(now),
     deviceId: device.id,
@@ -70,9 +68,24 @@ function alertBody(now = Date.now(), devices = DEVICES) {
     message: MESSAGES[type],
     location: device.location,
     button: BUTTONS[type],
-    // Pressed a little before it arrived: the agent's spool and the network take a moment.
-    triggeredAt: new Date(now - 5 - Math.floor(Math.random() * 200)).toISOString(),
+    triggeredAt: new Date(triggeredAt).toISOString(),
   };
 }
 
-module.exports = { DEVICES, makeDevices, MESSAGES, BUTTONS, TYPE_TABLE, uuidv7, alertBody, pick };
+/** The body a button agent posts: the id it made at press time and what the press means. */
+function alertBody(now = Date.now(), devices = DEVICES) {
+  // Pressed a little before it arrived: the agent's spool and the network take a moment.
+  return alertBodyFor(pick(devices), pick(TYPE_TABLE), now - 5 - Math.floor(Math.random() * 200), now);
+}
+
+module.exports = {
+  DEVICES,
+  makeDevices,
+  MESSAGES,
+  BUTTONS,
+  TYPE_TABLE,
+  uuidv7,
+  alertBody,
+  alertBodyFor,
+  pick,
+};

@@ -9,7 +9,7 @@
  * Drawn from a fixed seed: every run has the same devices, the same problems and the same mix
  * of incidents and lone alerts, so runs compare. Only the alert ids and times follow the clock.
  */
-const { BUTTONS, MESSAGES, uuidv7 } = require('./alert-data');
+const { alertBodyFor: body } = require('./alert-data');
 
 const BUILDINGS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 const MINUTE = 60_000;
@@ -92,18 +92,6 @@ function makeSite(count, seed = 20261203) {
     random,
     /** A device of `building` that beats (an alert would bring a silent one online). */
     deviceIn: (building) => random.pick(inBuilding.get(building)),
-  };
-}
-
-function body(device, type, triggeredAt, now) {
-  return {
-    id: uuidv7(now),
-    deviceId: device.id,
-    type,
-    message: MESSAGES[type],
-    location: device.location,
-    button: BUTTONS[type],
-    triggeredAt: new Date(triggeredAt).toISOString(),
   };
 }
 

@@ -128,17 +128,24 @@ const active = new ActiveAlerts(() => {
   alarm.setActive(open > 0);
 });
 
+/**
+ * Who acts: null signed in (the server records the session's operator), the name typed on a lab
+ * bench (the body's `by`); undefined when that name is missing, which `error` then says.
+ */
+function actingOperator(error: HTMLElement | null): string | null | undefined {
+  const by = access?.kind === 'session' ? null : operator.value.trim();
+  if (error) error.textContent = '';
+  if (by !== '') return by;
+  if (error) error.textContent = t('nameRequired');
+  operator.focus();
+  return undefined;
+}
+
 async function act(alert: Alert, action: AlertAction, card: HTMLElement): Promise<void> {
   const error = card.querySelector<HTMLElement>('.alert-error');
   const note = card.querySelector<HTMLTextAreaElement>('.alert-note');
-  // Signed in, the server records the session's operator; the body's `by` is for a lab bench.
-  const by = access?.kind === 'session' ? null : operator.value.trim();
-  if (error) error.textContent = '';
-  if (by === '') {
-    if (error) error.textContent = t('nameRequired');
-    operator.focus();
-    return;
-  }
+  const by = actingOperator(error);
+  if (by === undefined) return;
   const hadFocus = card.contains(document.activeElement);
   const buttons = card.querySelectorAll<HTMLButtonElement>('button');
   buttons.forEach((button) => (button.disabled = true));
@@ -170,13 +177,8 @@ const ALL_AT_ONCE = 4;
 async function actOnAll(incident: Incident, action: AlertAction, element: HTMLElement): Promise<void> {
   const error = element.querySelector<HTMLElement>(':scope > .alert-error');
   const note = element.querySelector<HTMLTextAreaElement>(':scope > .alert-actions .alert-note');
-  const by = access?.kind === 'session' ? null : operator.value.trim();
-  if (error) error.textContent = '';
-  if (by === '') {
-    if (error) error.textContent = t('nameRequired');
-    operator.focus();
-    return;
-  }
+  const by = actingOperator(error);
+  if (by === undefined) return;
   const targets = incident.alerts.filter((alert) => action === 'resolve' || alert.status === 'open');
   const hadFocus = element.contains(document.activeElement);
   const buttons = element.querySelectorAll<HTMLButtonElement>(':scope > .alert-actions button');
