@@ -2,7 +2,8 @@ import request from 'supertest';
 import { Store } from '../src/store/store';
 import { stopAndRemove } from './support/lifecycle';
 import { startTestServer, TestServer } from './support/test-server';
-import { expectStatus } from './support/vigie-api';
+import { STORE_CLOSED_RETRY_AFTER_S } from '../src/http/http-error.filter';
+import { alertBody, expectStatus, postAlert } from './support/vigie-api';
 
 /** What a supervisor and a load balancer ask. */
 describe('health', () => {
@@ -56,6 +57,13 @@ describe('health', () => {
       expect(ready.body).toMatchObject({ status: 'error', error: { store: { status: 'down' } } });
 
       expectStatus(await request(broken.url).get('/health/live'), 200);
+    });
+
+    it('answers an alert 503 with Retry-After (a server shutting down): the agent keeps it and comes back', async () => {
+      const res = await postAlert(broken.url, alertBody());
+      expectStatus(res, 503);
+      expect(res.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('shutting down') });
+      expect(res.headers['retry-after']).toBe(String(STORE_CLOSED_RETRY_AFTER_S));
     });
   });
 });

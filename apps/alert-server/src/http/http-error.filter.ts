@@ -15,6 +15,9 @@ import { StoreClosedError } from '../store/store';
  */
 export const STORE_RETRY_AFTER_S = 5;
 
+/** A store closed is a server stopping: systemd has it back within seconds (RestartSec). */
+export const STORE_CLOSED_RETRY_AFTER_S = 2;
+
 const REJECTION_BY_STATUS: Partial<Record<number, RejectionReason>> = {
   400: 'validation',
   401: 'unauthorized',
@@ -43,6 +46,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { status, body } = this.toResponse(exception, req);
     if (exception instanceof StoreDiskError && !res.headersSent) {
       res.setHeader('Retry-After', String(STORE_RETRY_AFTER_S));
+    }
+    if (exception instanceof StoreClosedError && !res.headersSent) {
+      res.setHeader('Retry-After', String(STORE_CLOSED_RETRY_AFTER_S));
     }
 
     if (routeTraits(req).ingestion) this.announceRejection(status, body, req);
