@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { APP_STORE, AppStore, Database } from '../app-store';
 import { Store, StoreOptions } from './store';
+import { WAL_SIZE_LIMIT_BYTES } from './wal-sync';
 
 /**
  * The WAL's bound comes from how the store opens its connections (SQLite's automatic
@@ -40,6 +42,27 @@ describe.each<[string, StoreOptions['writer']]>([
     expect(statSync(path).size).toBeGreaterThan(1_500 * 3_000);
     expect(largestWal).toBeGreaterThan(0);
     expect(largestWal).toBeLessThan(6 * 1024 * 1024);
+  });
+
+  it('gives the disk back after a long read held checkpoints off: the grown WAL is cut to the limit', async () => {
+    const location = 'x'.repeat(3_000);
+    // A reader's open snapshot (a backup, a slow query) keeps every frame in the WAL.
+    const reader = new BetterSqlite3(path, { readonly: true });
+    reader.exec('begin');
+    reader.prepare('select count(*) from devices').get();
+    for (let i = 0; i < 4_000; i++) await store.write('device.upsert', device(`pi-${i}`, { location }));
+    const grown = statSync(`${path}-wal`).size;
+    expect(grown).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+
+    reader.exec('commit');
+    reader.close();
+    // The next checkpoint completes and the WAL starts over: its file is then cut to the limit.
+    let wal = grown;
+    for (let i = 0; i < 2_000 && wal > WAL_SIZE_LIMIT_BYTES; i++) {
+      await store.write('device.upsert', device(`pi-more-${i}`, { location }));
+      wal = statSync(`${path}-wal`).size;
+    }
+    expect(wal).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
   });
 });
 

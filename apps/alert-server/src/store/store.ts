@@ -11,7 +11,7 @@ import { migrationProvider } from './migrations';
 import { SqliteWriteDialect } from './sqlite-write-dialect';
 import { StatementCache } from './statement-cache';
 import { ThreadWriter } from './thread-writer';
-import { WalSync } from './wal-sync';
+import { WAL_SIZE_LIMIT_BYTES, WalSync } from './wal-sync';
 import type { StoreRegistry, WriteRegistry } from './write-operation';
 import type { Writer, WriterState } from './writer';
 import type { WriteArgs, WriteName, WriteOutcome, WriteRequest, WriteResult } from './writes';
@@ -107,6 +107,7 @@ export class Store<DB = unknown, W extends WriteRegistry = WriteRegistry> {
     this.sqlite.pragma('synchronous = NORMAL');
     this.walSync = new WalSync(path);
     this.sqlite.pragma('busy_timeout = 5000');
+    this.sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.statements = new StatementCache(this.sqlite);
     this.db = new Kysely<DB>({ dialect: new SqliteWriteDialect({ database: this.statements }) });
   }

@@ -38,3 +38,10 @@ export class WalSync {
     this.wal = null;
   }
 }
+
+/**
+ * The WAL starts over after each checkpoint (about 4 MB) but keeps its file's size. One that grew
+ * while checkpoints were held back (a long read, a backup) is cut back to this when it starts
+ * over, instead of keeping its largest size on disk for good. Set on every writing connection.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;

@@ -14,6 +14,7 @@ import { Kysely } from 'kysely';
 import { commitWrites, toWriteError } from './group-commit';
 import { SqliteWriteDialect } from './sqlite-write-dialect';
 import { StatementCache } from './statement-cache';
+import { WAL_SIZE_LIMIT_BYTES } from './wal-sync';
 import type { StoreWriterOptions, StoreWriterReply, StoreWriterRequest } from './store-writer.messages';
 import type { WriteRegistry } from './write-operation';
 import type { WriteRequest } from './writes';
@@ -27,6 +28,7 @@ export function runWriterThread(writes: WriteRegistry): void {
   // thread hears of it. The fsync blocks this thread alone.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // Checkpoints stay SQLite's own (every 1000 pages, after a commit): this connection copies
   // the WAL into the database file, off the event loop, and the WAL starts over at ~4 MB.
   const db = new Kysely<unknown>({
