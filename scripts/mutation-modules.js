@@ -66,6 +66,20 @@ exports.modules = {
       // they prove the same through HTTP in npm test.
     ],
   },
+  board: {
+    // What the security post's page decides on its own: the order of the alerts, the incidents,
+    // which devices need attention. Pure functions, held to their unit specs (the browser specs
+    // prove the same through Chromium in npm test).
+    mutate: [
+      'apps/alert-server/src/dashboard/page/urgency.ts',
+      'apps/alert-server/src/dashboard/page/incidents.ts',
+      'apps/alert-server/src/dashboard/page/device-attention.ts',
+    ],
+    tests: [
+      'apps/alert-server/src/dashboard/page/incidents.spec.ts',
+      'apps/alert-server/src/dashboard/page/device-attention.spec.ts',
+    ],
+  },
   'store-commit': {
     timeoutMS: 15_000,
     // The commit path of store.ts, by lines: `write` and its queue; `close`, which commits what
@@ -73,9 +87,9 @@ exports.modules = {
     // probe and the writer's fallback are not it. Keep the ranges in step with the file.
     mutate: [
       'apps/alert-server/src/store/group-commit.ts',
-      'apps/alert-server/src/store/store.ts:163-191',
-      'apps/alert-server/src/store/store.ts:206-218',
-      'apps/alert-server/src/store/store.ts:272-331',
+      'apps/alert-server/src/store/store.ts:164-192',
+      'apps/alert-server/src/store/store.ts:207-219',
+      'apps/alert-server/src/store/store.ts:273-332',
     ],
     tests: [
       'apps/alert-server/src/store/store.spec.ts',

@@ -6,6 +6,7 @@ import {
   noCounts,
   problemsOf,
   searchKey,
+  sameDevice,
   searchTerms,
   tally,
 } from './device-attention';
@@ -44,6 +45,12 @@ describe('devices that need attention', () => {
       device('pi-a', { status: 'offline' }),
     ].map((d) => ({ id: d.id, problems: problemsOf(d, current) }));
     expect(devices.sort(byUrgency).map((d) => d.id)).toEqual(['pi-a', 'pi-b', 'pi-c', 'pi-d', 'pi-e']);
+    // The problem before the id: a backlog on pi-0 comes after pi-z offline.
+    const mixed = [
+      { id: 'pi-0', problems: problemsOf(device('pi-0', { spoolDepth: 1 }), current) },
+      { id: 'pi-z', problems: problemsOf(device('pi-z', { status: 'offline' }), current) },
+    ];
+    expect(mixed.sort(byUrgency).map((d) => d.id)).toEqual(['pi-z', 'pi-0']);
   });
 
   it('counts by adding and removing one device at a time', () => {
@@ -56,6 +63,33 @@ describe('devices that need attention', () => {
     tally(counts, before, problemsOf(before, null), -1);
     tally(counts, after, problemsOf(after, null), 1);
     expect(counts).toEqual({ online: 0, offline: 1, neverSeen: 1, backlog: 1, outdated: 0, problems: 2 });
+    const old = device('old', { agentVersion: '0.1.0' });
+    tally(counts, old, problemsOf(old, '0.2.0'), 1);
+    expect(counts).toMatchObject({ online: 1, outdated: 1, problems: 3 });
+    tally(counts, old, problemsOf(old, '0.2.0'), -1);
+    expect(counts).toMatchObject({ online: 0, outdated: 0, problems: 2 });
+  });
+
+  it('tells a read that would draw the same row from one that changes it, field by field', () => {
+    const base = device('pi-1', { location: 'Salle 1' });
+    expect(sameDevice(base, { ...base })).toBe(true);
+    const changes: Array<Partial<Device>> = [
+      { id: 'pi-2' },
+      { location: 'Salle 2' },
+      { status: 'offline' },
+      { lastSeenAt: '2026-12-03T10:00:01.000Z' },
+      { agentVersion: '0.3.0' },
+      { spoolDepth: 1 },
+    ];
+    for (const change of changes)
+      expect([change, sameDevice(base, { ...base, ...change })]).toEqual([change, false]);
+  });
+
+  it('finds a device without a location by its id alone', () => {
+    const key = searchKey(device('pi-hall'));
+    expect(matchesSearch(key, searchTerms('hall'))).toBe(true);
+    expect(matchesSearch(key, searchTerms('null'))).toBe(false);
+    expect(matchesSearch(key, searchTerms('undefined'))).toBe(false);
   });
 
   it('finds by id or location, any case, with or without accents, every word typed', () => {

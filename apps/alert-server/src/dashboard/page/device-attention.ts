@@ -16,7 +16,8 @@ export function problemsOf(device: Device, currentAgent: string | null): Problem
   else if (device.status === 'offline') problems.push('offline');
   if ((device.spoolDepth ?? 0) > 0) problems.push('backlog');
   if (isOutdated(device, currentAgent)) problems.push('outdated');
-  return problems.sort((a, b) => PROBLEMS.indexOf(a) - PROBLEMS.indexOf(b));
+  // Pushed in the order of PROBLEMS: most serious first.
+  return problems;
 }
 
 /** Unknown versions (either side) claim nothing: only a proven older agent is a problem. */

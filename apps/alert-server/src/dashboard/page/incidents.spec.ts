@@ -56,6 +56,7 @@ describe('buildingOf', () => {
     ['Gymnase, vestiaires', 'Gymnase'],
     ['Aile nord: couloir', 'Aile nord'],
     ['Saint-Exupéry / CDI', 'Saint-Exupéry'],
+    ['  Bâtiment A   /  Salle 3', 'Bâtiment A'],
     ['Accueil', null],
     ['Salle 12', null],
     ['', null],
@@ -90,6 +91,42 @@ describe('groupIncidents', () => {
     const groups = groupIncidents(alerts, NOW).map((incident) => ids(incident.alerts).sort());
     expect(groups).toEqual(expect.arrayContaining([['a1', 'a2', 'nowhere'], ['b1'], ['late'], ['m1']]));
     expect(groups).toHaveLength(4);
+  });
+
+  it('takes a press exactly the window after the one before into the incident', () => {
+    const edge = INCIDENT_WINDOW_MS / MINUTE;
+    expect(
+      groupIncidents([alert('e1', { minutesAgo: 20 }), alert('e2', { minutesAgo: 20 - edge })], NOW),
+    ).toHaveLength(1);
+  });
+
+  it('reads one building however it is written: accents, case, spaces', () => {
+    const alerts = [
+      alert('w1', { minutesAgo: 10, location: 'Bâtiment  A / 1' }),
+      alert('w2', { minutesAgo: 9, location: 'BATIMENT A - 2' }),
+    ];
+    expect(groupIncidents(alerts, NOW)).toHaveLength(1);
+  });
+
+  it('gives an incident the building of its first press that names one, and keeps others out', () => {
+    const alerts = [
+      alert('n1', { minutesAgo: 10 }), // no building yet
+      alert('a1', { minutesAgo: 9, location: 'Bâtiment A / 1' }), // joins, and names the building
+      alert('b1', { minutesAgo: 8, location: 'Bâtiment B / 1' }), // another building: apart
+    ];
+    const groups = groupIncidents(alerts, NOW);
+    expect(groups.map((incident) => ids(incident.alerts).sort())).toEqual([['a1', 'n1'], ['b1']]);
+    expect(groups[0].building).toBe('Bâtiment A');
+  });
+
+  it('puts a press that names no building into the incident pressed last before it', () => {
+    const alerts = [
+      alert('a1', { minutesAgo: 10, location: 'Bâtiment A / 1' }),
+      alert('b1', { minutesAgo: 8, location: 'Bâtiment B / 1' }),
+      alert('x', { minutesAgo: 7 }),
+    ];
+    const groups = groupIncidents(alerts, NOW).map((incident) => ids(incident.alerts).sort());
+    expect(groups).toEqual([['a1'], ['b1', 'x']]);
   });
 
   it('chains presses each within the window of the one before (a fire that spreads)', () => {

@@ -24,9 +24,9 @@ export interface Incident {
  */
 export function buildingOf(location: string | null | undefined): string | null {
   if (!location) return null;
+  // Lazy up to the first separator, the spaces before it left out by `\s*`.
   const match = /^(.+?)\s*(?:\s[/>|–—-]\s|[/>|]|,|:)/.exec(location.trim());
-  const building = match?.[1].trim();
-  return building ? building : null;
+  return match ? match[1] : null;
 }
 
 /** A building as a person reads it: case, accents and spacing aside. */
