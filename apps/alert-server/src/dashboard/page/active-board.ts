@@ -1,6 +1,6 @@
 import type { Alert } from '@app/contracts/wire';
 import type { AlertCards } from './alert-cards';
-import { el } from './dom';
+import { el, placeInOrder } from './dom';
 import { t } from './i18n';
 import type { IncidentCards } from './incident-cards';
 import { groupIncidents } from './incidents';
@@ -25,17 +25,14 @@ export class ActiveBoard {
     const grouped = incidents.filter((incident) => incident.alerts.length > 1);
     let focusRemoved = this.incidents.prune(new Set(grouped.map((incident) => incident.key)));
     focusRemoved = this.cards.prune(new Set(alerts.map((alert) => alert.id))) || focusRemoved;
-    let previous: HTMLElement | null = null;
-    for (const incident of incidents) {
-      const node =
+    placeInOrder(
+      this.container,
+      incidents.map((incident) =>
         incident.alerts.length > 1
           ? this.incidents.card(incident, this.cards)
-          : this.cards.card(incident.alerts[0]);
-      const expectedNext: ChildNode | null = previous ? previous.nextSibling : this.container.firstChild;
-      // Move only when out of place: moving a node takes the keyboard focus away from it.
-      if (expectedNext !== node) this.container.insertBefore(node, expectedNext);
-      previous = node;
-    }
+          : this.cards.card(incident.alerts[0]),
+      ),
+    );
     if (alerts.length === 0) this.container.append(this.empty);
     else this.empty.remove();
     // A keyboard user whose card went away (resolved here or elsewhere) goes on from the board.

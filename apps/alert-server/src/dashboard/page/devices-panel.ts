@@ -11,7 +11,7 @@ import {
   searchTerms,
   tally,
 } from './device-attention';
-import { el } from './dom';
+import { el, placeInOrder, setAttribute, setText } from './dom';
 import { formatDateTime, since, t } from './i18n';
 
 /**
@@ -271,9 +271,8 @@ class RowList {
         this.rows.delete(id);
       }
     }
-    let previous: HTMLElement | null = null;
     const now = Date.now();
-    for (const entry of entries) {
+    const items = entries.map((entry) => {
       let row = this.rows.get(entry.device.id);
       if (!row) {
         row = createRow();
@@ -284,11 +283,9 @@ class RowList {
         row.drawn = entry;
         row.drawnAgent = currentAgent;
       }
-      const expectedNext: ChildNode | null = previous ? previous.nextSibling : this.container.firstChild;
-      // Moved only when out of place: a row already where it belongs is not touched.
-      if (expectedNext !== row.item) this.container.insertBefore(row.item, expectedNext);
-      previous = row.item;
-    }
+      return row.item;
+    });
+    placeInOrder(this.container, items);
   }
 
   tick(now: number): void {
@@ -358,15 +355,4 @@ function setPart(row: Row, part: Part, text: string | null): void {
       .find((other) => other.parentNode === row.item);
     row.item.insertBefore(span, later ?? null);
   }
-}
-
-/** Writes only what changed: an unchanged text or attribute costs no layout. */
-function setText(node: Element | null, text: string): void {
-  if (node && node.textContent !== text) node.textContent = text;
-}
-
-function setAttribute(node: Element, name: string, value: string | null): void {
-  if (value === null) {
-    if (node.hasAttribute(name)) node.removeAttribute(name);
-  } else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }

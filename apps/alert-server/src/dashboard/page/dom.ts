@@ -31,3 +31,28 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!node) throw new Error(`#${id} missing from index.html`);
   return node as T;
 }
+
+/**
+ * Puts `nodes` at the start of `container`, in this order, moving only those out of place:
+ * moving a node takes the keyboard focus away from it and costs a layout.
+ */
+export function placeInOrder(container: HTMLElement, nodes: readonly HTMLElement[]): void {
+  let previous: HTMLElement | null = null;
+  for (const node of nodes) {
+    const expectedNext: ChildNode | null = previous ? previous.nextSibling : container.firstChild;
+    if (expectedNext !== node) container.insertBefore(node, expectedNext);
+    previous = node;
+  }
+}
+
+/** Writes a text only when it changed: even an unchanged write costs the browser a style pass. */
+export function setText(node: Element | null, text: string): void {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+/** Sets (or, with null, removes) an attribute only when it changed, for the same reason. */
+export function setAttribute(node: Element, name: string, value: string | null): void {
+  if (value === null) {
+    if (node.hasAttribute(name)) node.removeAttribute(name);
+  } else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}

@@ -1,7 +1,7 @@
 import type { AlertAction } from './api';
 import type { AlertCards } from './alert-cards';
 import { TYPE_COLOURS, typeIcon } from './alert-types';
-import { el } from './dom';
+import { el, placeInOrder, setAttribute, setText } from './dom';
 import { formatDateTime, since, t, typeLabel } from './i18n';
 import type { Incident } from './incidents';
 
@@ -39,13 +39,10 @@ export class IncidentCards {
     // Its age at once; after that the 1 s tick moves it on.
     if (made) this.tickOne(element, Date.now());
     const list = element.querySelector('.incident-list') as HTMLElement;
-    let previous: HTMLElement | null = null;
-    for (const alert of incident.alerts) {
-      const card = cards.card(alert);
-      const expectedNext: ChildNode | null = previous ? previous.nextSibling : list.firstChild;
-      if (expectedNext !== card) list.insertBefore(card, expectedNext);
-      previous = card;
-    }
+    placeInOrder(
+      list,
+      incident.alerts.map((alert) => cards.card(alert)),
+    );
     return element;
   }
 
@@ -125,42 +122,30 @@ export class IncidentCards {
   private update(element: HTMLElement, incident: Incident): void {
     const open = incident.alerts.filter((alert) => alert.status === 'open').length;
     const total = incident.alerts.length;
-    setData(element, 'status', open > 0 ? 'open' : 'acknowledged');
+    setAttribute(element, 'data-status', open > 0 ? 'open' : 'acknowledged');
     // The severity of its most urgent alert, which ranks it on the board.
-    setData(element, 'severity', incident.alerts[0].severity);
-    setText(element, '.incident-count', t('incidentCount', { n: total }));
+    setAttribute(element, 'data-severity', incident.alerts[0].severity);
+    setText(element.querySelector('.incident-count'), t('incidentCount', { n: total }));
     setText(
-      element,
-      '.alert-status',
+      element.querySelector('.alert-status'),
       open > 0 ? t('incidentToAcknowledge', { n: open }) : t('incidentAllAcknowledged'),
     );
     const first = new Date(incident.firstPressAt).toISOString();
-    setText(element, '.incident-first', t('firstPress', { at: formatDateTime(first) }));
+    setText(element.querySelector('.incident-first'), t('firstPress', { at: formatDateTime(first) }));
     const places = incident.alerts.map((alert) =>
       alert.location ? `${alert.location} (${alert.deviceId})` : alert.deviceId,
     );
     const shown = [...new Set(places)].sort((a, b) => a.localeCompare(b));
     const more = shown.length - PLACES_SHOWN;
     setText(
-      element,
-      '.incident-places',
+      element.querySelector('.incident-places'),
       shown.slice(0, PLACES_SHOWN).join(' · ') + (more > 0 ? ` ${t('morePlaces', { n: more })}` : ''),
     );
-    setText(element, 'summary', t('showAlerts', { n: total }));
-    setText(element, 'button.acknowledge-all', t('acknowledgeAll', { n: open }));
-    setText(element, 'button.resolve-all', t('resolveAll', { n: total }));
+    setText(element.querySelector(':scope > details > summary'), t('showAlerts', { n: total }));
+    setText(element.querySelector('button.acknowledge-all'), t('acknowledgeAll', { n: open }));
+    setText(element.querySelector('button.resolve-all'), t('resolveAll', { n: total }));
     const acknowledgeAll = element.querySelector<HTMLButtonElement>('button.acknowledge-all');
     if (acknowledgeAll && !element.dataset.busy) acknowledgeAll.disabled = open === 0;
     element.setAttribute('aria-label', `${typeLabel(incident.type)} ${t('incidentCount', { n: total })}`);
   }
-}
-
-/** Writes only what changed: each write costs the browser a style pass. */
-function setText(root: HTMLElement, selector: string, text: string): void {
-  const node = root.querySelector(selector);
-  if (node && node.textContent !== text) node.textContent = text;
-}
-
-function setData(element: HTMLElement, name: string, value: string): void {
-  if (element.dataset[name] !== value) element.dataset[name] = value;
 }
